@@ -1,0 +1,1 @@
+"""docmost layer."""

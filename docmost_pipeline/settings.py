@@ -1,0 +1,345 @@
+"""Environment configuration of the pipeline: reading, validating and normalising every env var.
+
+This module owns the names, defaults and accepted forms of the configuration (DOCMOST_*, OUTPUT_DIR, SYNC_INTERVAL,
+...). It is pure Python (no Dagster) so the CLI, the dev runner and the Dagster definitions share one loader.
+Invalid values raise :class:`SettingsError` whose message is one line naming the variable and the accepted forms.
+The Docmost password is kept out of every message and repr.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from croniter import croniter
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_SYNC_FORMS = "expected a duration like 30s, 5m, 1h30m or a cron expression"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message is a single line naming the variable."""
+
+
+def parse_go_duration(text: str) -> float:
+    """Parse Go's ``time.ParseDuration`` syntax (``30s``, ``1h30m``, ``1.5h``, ``500ms``) into seconds.
+
+    Raises ValueError for anything else (no unit, unknown unit, negative, empty).
+    """
+    value = text.strip()
+    if not value:
+        raise ValueError("empty duration")
+    if value == "0":
+        return 0.0
+    position = 0
+    total = 0.0
+    for match in _DURATION_RE.finditer(value):
+        if match.start() != position:
+            raise ValueError(f"not a duration: {text!r}")
+        total += float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+        position = match.end()
+    if position != len(value) or position == 0:
+        raise ValueError(f"not a duration: {text!r}")
+    return total
+
+
+def _hours_list(hours: Iterable[int]) -> str:
+    return ",".join(str(h) for h in sorted(hours))
+
+
+def interval_to_crons(seconds: float) -> tuple[tuple[str, ...], str]:
+    """Map an interval to cron expressions for a schedule, with a note saying how exact the mapping is.
+
+    Cron cannot express every interval, so:
+    - under a minute: every minute (cron's finest step), noted as rounded up;
+    - whole minutes dividing an hour: ``*/m * * * *``; whole hours dividing a day: ``0 */h * * *``; 24h: daily;
+    - other whole-minute intervals dividing a day (1h30m, 40m, 16h): exact, as one cron per minute-of-hour listing
+      the hours (Dagster schedules accept several cron strings), e.g. 1h30m -> ``0 0,3,...,21 * * *`` and
+      ``30 1,4,...,22 * * *``;
+    - intervals that do not divide a day (7m, 1h45m...) restart at midnight: the fire times k*interval within each
+      day, so the last gap of the day is shorter (noted);
+    - whole days above 24h: every n-th day of the month at 00:00 (restarts each month, noted).
+    Seconds that are not whole minutes are rounded to the nearest minute.
+    """
+    if seconds < 1:
+        raise ValueError("sub-second interval")
+    if seconds < 60:
+        return ("* * * * *",), f"{seconds:g}s is finer than cron allows: runs every minute"
+    minutes = int(round(seconds / 60.0))
+    note = "" if math.isclose(minutes * 60, seconds) else f"rounded to {minutes} minutes"
+    day = 24 * 60
+    if minutes < 60 and 60 % minutes == 0:
+        cron = "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
+        return (cron,), note or "exact"
+    if minutes % 60 == 0 and minutes <= day and 24 % (minutes // 60) == 0:
+        hours = minutes // 60
+        cron = "0 0 * * *" if hours == 24 else ("0 * * * *" if hours == 1 else f"0 */{hours} * * *")
+        return (cron,), note or "exact"
+    if minutes > day:
+        if minutes % day:
+            raise ValueError("intervals above 24h must be whole days")
+        days = minutes // day
+        return (f"0 0 */{days} * *",), f"every {days} days from the 1st of each month"
+    by_minute: dict[int, list[int]] = {}
+    for start in range(0, day, minutes):
+        by_minute.setdefault(start % 60, []).append(start // 60)
+    crons = tuple(f"{m} {_hours_list(hours)} * * *" for m, hours in sorted(by_minute.items()))
+    if day % minutes:
+        note = (note + "; " if note else "") + "restarts at midnight (the last gap of the day is shorter)"
+    return crons, note or "exact"
+
+
+@dataclass(frozen=True)
+class SyncInterval:
+    """SYNC_INTERVAL normalised: the text as given, cron strings for the schedule, the nominal period in seconds."""
+
+    raw: str
+    crons: tuple[str, ...]
+    seconds: float
+    note: str
+
+
+def parse_sync_interval(text: str) -> SyncInterval:
+    """Parse SYNC_INTERVAL (Go duration or 5-field cron); raise SettingsError naming the variable when invalid."""
+    raw = text.strip()
+    fields = raw.split()
+    if len(fields) == 5:
+        if not croniter.is_valid(raw):
+            raise SettingsError(f"SYNC_INTERVAL={text!r}: {_SYNC_FORMS} (invalid cron expression)")
+        first, second = _cron_period_probe(raw)
+        return SyncInterval(raw=raw, crons=(raw,), seconds=second - first, note="cron")
+    try:
+        seconds = parse_go_duration(raw)
+    except ValueError:
+        raise SettingsError(f"SYNC_INTERVAL={text!r}: {_SYNC_FORMS}") from None
+    if seconds < 1:
+        raise SettingsError(f"SYNC_INTERVAL={text!r}: {_SYNC_FORMS} (at least 1s; sub-second syncs make no sense)")
+    try:
+        crons, note = interval_to_crons(seconds)
+    except ValueError as exc:
+        raise SettingsError(f"SYNC_INTERVAL={text!r}: {_SYNC_FORMS} ({exc})") from None
+    return SyncInterval(raw=raw, crons=crons, seconds=seconds, note=note)
+
+
+def _cron_period_probe(cron: str) -> tuple[float, float]:
+    # The nominal period of a cron (for freshness: 2 x interval) is the largest gap over a week of ticks.
+    iterator = croniter(cron, 0.0)
+    ticks = [iterator.get_next(float) for _ in range(200)]
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    return 0.0, max(gaps) if gaps else 86400.0
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{name}={value!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={value!r}: expected a whole number >= {minimum}") from None
+    if number < minimum:
+        raise SettingsError(f"{name}={value!r}: expected a whole number >= {minimum}")
+    return number
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = parse_go_duration(text)
+        except ValueError:
+            raise SettingsError(f"{name}={value!r}: expected seconds (e.g. 30) or a duration like 30s, 2m") from None
+    if seconds <= 0:
+        raise SettingsError(f"{name}={value!r}: expected a positive number of seconds or a duration like 30s, 2m")
+    return seconds
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2, "mib": 1024**2,
+               "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+
+
+def _size(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", value)
+    if not match or match.group(2).lower() not in _SIZE_UNITS or int(match.group(1)) <= 0:
+        raise SettingsError(f"{name}={value!r}: expected a positive size in bytes or with a unit like 500MB, 2GiB")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def _globs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+
+
+def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    urls = tuple(part.strip() for part in re.split(r"[,\s]+", env.get(name, "")) if part.strip())
+    for url in urls:
+        if not re.match(r"https?://[^/\s]+", url):
+            raise SettingsError(f"{name}: {_redact_url(url)!r} is not an http(s) URL; expected comma-separated http(s) URLs")
+    return urls
+
+
+def _redact_url(url: str) -> str:
+    # Webhook URLs carry their secret in the path (Slack, Discord): show only scheme and host.
+    match = re.match(r"(https?://[^/\s]+)", url)
+    return (match.group(1) + "/...") if match else "<not a URL>"
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise SettingsError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return lowered
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the pipeline, validated. ``docmost_password`` is excluded from repr."""
+
+    docmost_base_url: str | None = None
+    docmost_email: str | None = None
+    docmost_password: str | None = field(default=None, repr=False)
+    output_dir: Path = Path("output")
+    sync_interval: SyncInterval | None = None
+    discovery_interval_seconds: int = 300
+    publish_mode: str = "symlink"
+    publish_keep: int = 3
+    raw_keep: int = 3
+    spaces_include: tuple[str, ...] = ()
+    spaces_exclude: tuple[str, ...] = ()
+    prune_deleted_spaces: bool = False
+    alert_webhook_urls: tuple[str, ...] = field(default=(), repr=False)
+    dagster_webserver_url: str = "http://127.0.0.1:3030"
+    log_format: str = "text"
+    docusaurus_check: bool = False
+    max_concurrent_exports: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    retries: int = 3
+    max_export_bytes: int = 2 * 1024**3
+    raw_export_retry_delay: float = 5.0
+
+    @property
+    def docmost_configured(self) -> bool:
+        return bool(self.docmost_base_url)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in any output (for redaction)."""
+        return [s for s in (self.docmost_password, *self.alert_webhook_urls) if s]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path | str | None = ".env") -> Settings:
+    """Read the configuration from ``environ`` (default: ``os.environ`` after loading ``.env``).
+
+    ``.env`` is loaded only when reading ``os.environ`` and never overrides a variable already set.
+    """
+    if environ is None:
+        if dotenv_path is not None and Path(dotenv_path).is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(dotenv_path, override=False)
+        environ = os.environ
+    env = dict(environ)
+
+    base_url = env.get("DOCMOST_BASE_URL", "").strip() or None
+    if base_url is not None:
+        if not re.match(r"https?://[^/\s]+", base_url):
+            raise SettingsError(
+                f"DOCMOST_BASE_URL={base_url!r}: expected an http(s) URL like http://docmost.example.com"
+            )
+        base_url = base_url.rstrip("/")
+    email = env.get("DOCMOST_EMAIL", "").strip() or None
+    password = env.get("DOCMOST_PASSWORD") or None
+    if base_url and not (email and password):
+        missing = " and ".join(n for n, v in (("DOCMOST_EMAIL", email), ("DOCMOST_PASSWORD", password)) if not v)
+        raise SettingsError(f"{missing}: required when DOCMOST_BASE_URL is set (Docmost login credentials)")
+
+    output_dir = Path(env.get("OUTPUT_DIR", "").strip() or "output").expanduser()
+
+    sync_text = env.get("SYNC_INTERVAL", "").strip()
+    sync_interval = parse_sync_interval(sync_text) if sync_text else None
+
+    discovery_text = env.get("DISCOVERY_INTERVAL", "").strip() or "5m"
+    try:
+        discovery = parse_go_duration(discovery_text)
+    except ValueError:
+        raise SettingsError(f"DISCOVERY_INTERVAL={discovery_text!r}: expected a duration like 30s, 5m, 1h") from None
+    if discovery < 1:
+        raise SettingsError(f"DISCOVERY_INTERVAL={discovery_text!r}: expected a duration of at least 1s like 30s, 5m")
+
+    dagster_url = (env.get("DAGSTER_WEBSERVER_URL", "").strip()
+                   or f"http://127.0.0.1:{env.get('DAGSTER_PORT', '').strip() or '3030'}").rstrip("/")
+    if not re.match(r"https?://[^/\s]+", dagster_url):
+        raise SettingsError(f"DAGSTER_WEBSERVER_URL={dagster_url!r}: expected an http(s) URL like http://127.0.0.1:3030")
+
+    return Settings(
+        docmost_base_url=base_url,
+        docmost_email=email,
+        docmost_password=password,
+        output_dir=output_dir,
+        sync_interval=sync_interval,
+        discovery_interval_seconds=max(1, int(round(discovery))),
+        publish_mode=_choice(env, "PUBLISH_MODE", "symlink", ("symlink", "exchange")),
+        publish_keep=_int(env, "PUBLISH_KEEP", 3, 1),
+        raw_keep=_int(env, "RAW_EXPORT_KEEP", 3, 1),
+        spaces_include=_globs(env, "DOCMOST_SPACES_INCLUDE"),
+        spaces_exclude=_globs(env, "DOCMOST_SPACES_EXCLUDE"),
+        prune_deleted_spaces=_bool(env, "PRUNE_DELETED_SPACES"),
+        alert_webhook_urls=_urls(env, "ALERT_WEBHOOK_URLS"),
+        dagster_webserver_url=dagster_url,
+        log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        docusaurus_check=_bool(env, "DOCUSAURUS_CHECK"),
+        max_concurrent_exports=_int(env, "MAX_CONCURRENT_EXPORTS", 2, 1),
+        connect_timeout=_seconds(env, "DOCMOST_CONNECT_TIMEOUT", 10.0),
+        read_timeout=_seconds(env, "DOCMOST_READ_TIMEOUT", 120.0),
+        retries=_int(env, "DOCMOST_RETRIES", 3, 0),
+        max_export_bytes=_size(env, "DOCMOST_MAX_EXPORT_BYTES", 2 * 1024**3),
+        raw_export_retry_delay=_seconds(env, "RAW_EXPORT_RETRY_DELAY", 5.0),
+    )
+
+
+def space_selected(slug: str, name: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
+    """True when a space passes DOCMOST_SPACES_INCLUDE/EXCLUDE (globs matched on slug or name, case-insensitive).
+
+    No include globs means every space is included; exclude wins over include.
+    """
+
+    def matches(patterns: Iterable[str]) -> bool:
+        return any(
+            fnmatch.fnmatchcase(slug.lower(), p.lower()) or fnmatch.fnmatchcase(name.lower(), p.lower())
+            for p in patterns
+        )
+
+    include = list(include)
+    if include and not matches(include):
+        return False
+    return not matches(exclude)

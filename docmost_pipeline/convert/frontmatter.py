@@ -1,0 +1,79 @@
+"""YAML front matter of a converted doc, written with PyYAML so every string value is safely quoted.
+
+Docusaurus 3 accepts unknown front-matter keys on docs, so the Docmost ids live under ``docmost:``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class _Quoted(str):
+    """A string value emitted quoted, so titles with ``: # ' "`` or emoji stay one plain string.
+
+    Single quotes keep emoji and Hangul readable; PyYAML switches to double quotes by itself when the text
+    needs escapes (newlines, control characters).
+    """
+
+
+class _FrontMatterDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="'")
+
+
+_FrontMatterDumper.add_representer(_Quoted, _represent_quoted)
+
+
+def _quote_values(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _quote_values(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return _Quoted(value)
+    return value
+
+
+def sidebar_label(title: str, icon: str | None) -> str:
+    return f"{icon} {title}" if icon else title
+
+
+def build_front_matter(
+    *,
+    title: str,
+    sidebar_position: int,
+    icon: str | None = None,
+    updated_at: str | None = None,
+    edit_url: str | None = None,
+    page_id: str | None = None,
+    slug_id: str | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": title,
+        "sidebar_label": sidebar_label(title, icon),
+        "sidebar_position": sidebar_position,
+    }
+    if updated_at:
+        data["last_update"] = {"date": updated_at}
+    if edit_url:
+        data["custom_edit_url"] = edit_url
+    docmost = {k: v for k, v in (("page_id", page_id), ("slug_id", slug_id)) if v}
+    if docmost:
+        data["docmost"] = docmost
+    return data
+
+
+def dump_front_matter(data: dict[str, Any]) -> str:
+    """``---\\n<yaml>---\\n`` with string values quoted, keys in the given order, no line folding."""
+    text = yaml.dump(
+        _quote_values(data),
+        Dumper=_FrontMatterDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1 << 30,
+    )
+    return f"---\n{text}---\n"

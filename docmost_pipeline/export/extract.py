@@ -1,0 +1,610 @@
+"""Safe extraction of Docmost Markdown exports into an ExtractedExport (page list + attachment list on disk).
+
+This module owns turning ``space.zip`` (and the single-page ZIPs recovered for pages the space export dropped)
+into the layout every later step reads::
+
+    dest/pages/<pageId>.md                 one file per page, named by id (titles can exceed 255 bytes)
+    dest/files/<attachmentId>/<safe name>  one copy per attachment, ASCII-safe name
+    dest/manifest.json                     ExtractedExport.save()
+
+The page list comes from ``docmost-metadata.json`` when the ZIP has one (Docmost >= 0.7x); without it (older
+Docmost) it is derived from the folder structure (``X.md`` beside folder ``X/`` = parent and children). Files
+are tied to pages by ``pageId`` only: the file names carry duplicate suffixes that change between instances.
+Titles come from the API page tree when given, else from each page's leading ``# Title`` line.
+
+Entry names are never used as filesystem paths; every safety rule lives in ``zipsafety.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+import shutil
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import unquote
+
+from anyascii import anyascii
+
+from docmost_pipeline.export.zipsafety import (
+    ByteBudget,
+    ExtractionError,
+    ExtractionLimits,
+    SafeEntry,
+    copy_entry,
+    open_zip,
+    scan_zip,
+)
+from docmost_pipeline.model import Attachment, ExportedPage, ExtractedExport, SidebarPage
+
+__all__ = [
+    "ExtractionError",
+    "ExtractionLimits",
+    "extract_zip",
+    "extract_raw_export",
+    "load_tree",
+    "safe_file_name",
+]
+
+METADATA_ENTRY = "docmost-metadata.json"
+MAX_METADATA_BYTES = 64 * 1024 * 1024
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+_ATTACHMENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_SAFE_NAME = 120
+# Namespace for page ids synthesised from paths in exports without docmost-metadata.json.
+_PATH_ID_NAMESPACE = uuid.UUID("6f1c8a52-3f7e-4b59-9d7e-0c1d2b3a4f50")
+
+
+@dataclass
+class _PageRecord:
+    """A page as found in one ZIP, before titles/parents are settled."""
+
+    page_id: str
+    slug_id: str | None
+    zip_path: str
+    markdown_file: str
+    position: str
+    parent_path: str | None
+    icon: str | None
+    created_at: str | None
+    updated_at: str | None
+    heading_title: str | None
+
+
+@dataclass
+class _ZipResult:
+    pages: list[_PageRecord] = field(default_factory=list)
+    has_metadata: bool = False
+    docmost_version: str | None = None
+    exported_at: str | None = None
+
+
+def safe_file_name(name: str) -> str:
+    """An ASCII name safe on every filesystem: transliterated, ``[A-Za-z0-9._-]`` only, at most 120 bytes.
+
+    The extension is kept when the name must be shortened; an empty result becomes ``file``.
+    """
+    ascii_name = anyascii(name)
+    cleaned = _UNSAFE_FILE_CHARS.sub("_", ascii_name).strip("._") or "file"
+    if len(cleaned) > _MAX_SAFE_NAME:
+        stem, dot, ext = cleaned.rpartition(".")
+        if dot and 0 < len(ext) <= 16:
+            cleaned = stem[: _MAX_SAFE_NAME - len(ext) - 1].rstrip("._") + "." + ext
+        else:
+            cleaned = cleaned[:_MAX_SAFE_NAME]
+    return cleaned
+
+
+def _decode_metadata_key(key: str) -> str:
+    """Metadata keys are ZIP paths with each segment passed through encodeURIComponent."""
+    return "/".join(s for s in (unquote(seg) for seg in key.split("/")) if s not in ("", "."))
+
+
+def _require_safe_id(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _SAFE_ID.match(value):
+        raise ExtractionError(f"{what}: {value!r} is not a valid Docmost id")
+    return value
+
+
+def _optional_str(value: object, what: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ExtractionError(f"{what}: expected a string or null, got {type(value).__name__}")
+
+
+def _heading_title(path: Path) -> str | None:
+    """The page's leading ``# Title`` line (Docmost writes one into every exported page)."""
+    with path.open("rb") as fh:
+        first = fh.readline(64 * 1024)
+    line = first.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    if line.startswith("# "):
+        return line[2:].strip()
+    if line == "#":
+        return ""
+    return None
+
+
+def _is_attachment(entry: SafeEntry) -> bool:
+    segments = entry.segments
+    return len(segments) >= 3 and segments[-3] == "files" and bool(_ATTACHMENT_ID.match(segments[-2]))
+
+
+def _read_metadata(zf, entry: SafeEntry, budget: ByteBudget, label: str) -> dict:
+    if entry.info.file_size > MAX_METADATA_BYTES:
+        raise ExtractionError(f"{label}: {METADATA_ENTRY} declares {entry.info.file_size} bytes, too large")
+    buffer = BytesIO()
+    copy_entry(zf, entry, buffer, budget)
+    try:
+        data = json.loads(buffer.getvalue().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractionError(f"{label}: {METADATA_ENTRY} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("pages"), dict):
+        raise ExtractionError(f"{label}: {METADATA_ENTRY} has no 'pages' object")
+    return data
+
+
+def _metadata_pages(data: dict, label: str) -> dict[str, dict]:
+    """Decoded ZIP path -> validated metadata of that page."""
+    by_path: dict[str, dict] = {}
+    seen_ids: dict[str, str] = {}
+    for key, meta in data["pages"].items():
+        where = f"{label}: {METADATA_ENTRY} entry {key!r}"
+        if not isinstance(meta, dict):
+            raise ExtractionError(f"{where}: expected an object")
+        page_id = _require_safe_id(meta.get("pageId"), f"{where} pageId")
+        if page_id in seen_ids:
+            raise ExtractionError(f"{where}: pageId {page_id} is also used by {seen_ids[page_id]!r}")
+        seen_ids[page_id] = key
+        path = _decode_metadata_key(key)
+        parent = _optional_str(meta.get("parentPath"), f"{where} parentPath")
+        position = meta.get("position")
+        by_path[path] = {
+            "page_id": page_id,
+            "slug_id": _optional_str(meta.get("slugId"), f"{where} slugId"),
+            "icon": _optional_str(meta.get("icon"), f"{where} icon"),
+            "position": position if isinstance(position, str) else "",
+            "parent_path": _decode_metadata_key(parent) if parent else None,
+            "created_at": _optional_str(meta.get("createdAt"), f"{where} createdAt"),
+            "updated_at": _optional_str(meta.get("updatedAt"), f"{where} updatedAt"),
+        }
+    return by_path
+
+
+def _synthetic_page_id(path: str) -> str:
+    return str(uuid.uuid5(_PATH_ID_NAMESPACE, path))
+
+
+class _Extractor:
+    """Extracts one or more ZIPs into one destination, sharing the attachment list and the page-id set."""
+
+    def __init__(self, dest: Path, limits: ExtractionLimits) -> None:
+        self.dest = dest
+        self.limits = limits
+        self.attachments: dict[str, Attachment] = {}
+        self.notes: list[str] = []
+        self.written_page_ids: set[str] = set()
+        self._attachment_crc: dict[str, tuple[int, int]] = {}
+        self._used_files: set[str] = set()
+        (dest / "pages").mkdir(exist_ok=True)
+        (dest / "files").mkdir(exist_ok=True)
+
+    def extract(self, zip_path: Path, *, only_page: str | None = None) -> _ZipResult:
+        """Extract one ZIP. ``only_page`` (pageId or slugId) keeps just that page: a recovered single-page ZIP."""
+        label = zip_path.name
+        with open_zip(zip_path, self.limits) as zf:
+            entries = scan_zip(zf, zip_path, self.limits)
+            budget = ByteBudget(self.limits)
+            result = _ZipResult()
+            metadata_entry = next((e for e in entries if not e.is_dir and e.path == METADATA_ENTRY), None)
+            metadata: dict[str, dict] = {}
+            if metadata_entry is not None:
+                data = _read_metadata(zf, metadata_entry, budget, label)
+                metadata = _metadata_pages(data, label)
+                result.has_metadata = True
+                version = data.get("version")
+                result.docmost_version = version if isinstance(version, str) else None
+                exported = data.get("exportedAt")
+                result.exported_at = exported if isinstance(exported, str) else None
+
+            found_paths: set[str] = set()
+            for entry in entries:
+                if entry.is_dir or entry is metadata_entry:
+                    continue
+                if result.has_metadata and entry.path in metadata:
+                    found_paths.add(entry.path)
+                    meta = metadata[entry.path]
+                    if only_page is not None and only_page not in (meta["page_id"], meta["slug_id"]):
+                        self.notes.append(f"{label}: page {entry.path!r} is not page {only_page}; skipped")
+                        continue
+                    result.pages.append(self._write_page(zf, entry, budget, label, meta))
+                elif _is_attachment(entry):
+                    self._write_attachment(zf, entry, budget, label)
+                elif entry.path.endswith(".md"):
+                    if result.has_metadata:
+                        self.notes.append(
+                            f"{label}: {entry.path!r} has no entry in {METADATA_ENTRY}; not treated as a page"
+                        )
+                    else:
+                        result.pages.append(self._write_page(zf, entry, budget, label, None))
+                else:
+                    self.notes.append(f"{label}: entry {entry.name!r} is neither a page nor an attachment; ignored")
+            for path in metadata:
+                if path not in found_paths:
+                    self.notes.append(f"{label}: {METADATA_ENTRY} lists {path!r} but the ZIP has no such entry")
+        if not result.has_metadata:
+            self._pages_from_folders(result.pages)
+        return result
+
+    def _write_page(self, zf, entry: SafeEntry, budget: ByteBudget, label: str, meta: dict | None) -> _PageRecord:
+        page_id = meta["page_id"] if meta else _synthetic_page_id(entry.path)
+        if page_id in self.written_page_ids:
+            raise ExtractionError(f"{label}: entry {entry.name!r}: page {page_id} is already extracted")
+        self.written_page_ids.add(page_id)
+        markdown_file = f"pages/{page_id}.md"
+        target = self.dest / markdown_file
+        with target.open("wb") as out:
+            copy_entry(zf, entry, out, budget)
+        return _PageRecord(
+            page_id=page_id,
+            slug_id=meta["slug_id"] if meta else None,
+            zip_path=entry.path,
+            markdown_file=markdown_file,
+            position=meta["position"] if meta else "",
+            parent_path=meta["parent_path"] if meta else None,
+            icon=meta["icon"] if meta else None,
+            created_at=meta["created_at"] if meta else None,
+            updated_at=meta["updated_at"] if meta else None,
+            heading_title=_heading_title(target),
+        )
+
+    def _write_attachment(self, zf, entry: SafeEntry, budget: ByteBudget, label: str) -> None:
+        attachment_id, name = entry.segments[-2], entry.segments[-1]
+        key = f"{attachment_id}/{name}"
+        fingerprint = (entry.info.CRC, entry.info.file_size)
+        if key in self.attachments:
+            # Docmost repeats an attachment in every folder whose pages use it; verify the copy, keep one.
+            copy_entry(zf, entry, None, budget)
+            if self._attachment_crc[key] != fingerprint:
+                self.notes.append(
+                    f"{label}: attachment {key!r} appears with different content in {entry.name!r}; kept the first"
+                )
+            return
+        safe = safe_file_name(name)
+        relative = f"files/{attachment_id}/{safe}"
+        counter = 1
+        while relative in self._used_files:
+            stem, dot, ext = safe.rpartition(".")
+            relative = f"files/{attachment_id}/{stem or safe}-{counter}{dot}{ext if stem else ''}"
+            counter += 1
+        self._used_files.add(relative)
+        target = self.dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            size = copy_entry(zf, entry, out, budget)
+        self.attachments[key] = Attachment(attachment_id=attachment_id, name=name, file=relative, size=size)
+        self._attachment_crc[key] = fingerprint
+
+    def _pages_from_folders(self, pages: list[_PageRecord]) -> None:
+        """Older exports: ``X.md`` beside folder ``X/`` is the parent of ``X/*.md``; siblings ordered by name."""
+        by_path = {p.zip_path: p for p in pages}
+        for page in pages:
+            folder = posixpath.dirname(page.zip_path)
+            parent = None
+            while folder:
+                if f"{folder}.md" in by_path:
+                    parent = f"{folder}.md"
+                    break
+                folder = posixpath.dirname(folder)
+            if parent is None and posixpath.dirname(page.zip_path):
+                self.notes.append(f"{page.zip_path!r}: no page file for its folder; placed at the root")
+            page.parent_path = parent
+        siblings: dict[str | None, list[_PageRecord]] = {}
+        for page in pages:
+            siblings.setdefault(page.parent_path, []).append(page)
+        for group in siblings.values():
+            group.sort(key=lambda p: posixpath.basename(p.zip_path))
+            for index, page in enumerate(group):
+                page.position = f"{index:06d}"
+
+
+def _title_for(record: _PageRecord, tree_by_id: dict[str, SidebarPage] | None) -> str:
+    if tree_by_id is not None and record.page_id in tree_by_id:
+        # null and "" titles stay "": the converter shows them as "Untitled".
+        return tree_by_id[record.page_id].title or ""
+    if record.heading_title is not None:
+        return record.heading_title
+    return posixpath.basename(record.zip_path)[: -len(".md")]
+
+
+def _to_exported_pages(
+    records: Iterable[_PageRecord], tree_by_id: dict[str, SidebarPage] | None, notes: list[str]
+) -> list[ExportedPage]:
+    records = list(records)
+    id_by_path = {r.zip_path: r.page_id for r in records}
+    pages: list[ExportedPage] = []
+    for record in records:
+        parent_id = None
+        if record.parent_path is not None:
+            parent_id = id_by_path.get(record.parent_path)
+            if parent_id is None:
+                notes.append(
+                    f"page {record.zip_path!r}: its parent {record.parent_path!r} is not in the export; "
+                    f"placed at the root"
+                )
+        icon = record.icon
+        if icon is None and tree_by_id is not None and record.page_id in tree_by_id:
+            icon = tree_by_id[record.page_id].icon
+        pages.append(
+            ExportedPage(
+                page_id=record.page_id,
+                slug_id=record.slug_id,
+                zip_path=record.zip_path,
+                markdown_file=record.markdown_file,
+                title=_title_for(record, tree_by_id),
+                parent_page_id=parent_id,
+                position=record.position,
+                icon=icon,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+            )
+        )
+    return pages
+
+
+def _tree_order(pages: list[ExportedPage], notes: list[str]) -> list[ExportedPage]:
+    """Parents before children, siblings by position (byte order, like Docmost's sidebar), then page id."""
+    ids = {p.page_id for p in pages}
+    children: dict[str | None, list[ExportedPage]] = {}
+    for page in pages:
+        parent = page.parent_page_id if page.parent_page_id in ids else None
+        children.setdefault(parent, []).append(page)
+    for group in children.values():
+        group.sort(key=lambda p: (p.position.encode("utf-8"), p.page_id))
+    ordered: list[ExportedPage] = []
+    visited: set[str] = set()
+
+    def walk(parent: str | None) -> None:
+        stack = list(reversed(children.get(parent, [])))
+        while stack:
+            page = stack.pop()
+            if page.page_id in visited:
+                continue
+            visited.add(page.page_id)
+            ordered.append(page)
+            stack.extend(reversed(children.get(page.page_id, [])))
+
+    walk(None)
+    for page in sorted(pages, key=lambda p: p.page_id):
+        if page.page_id not in visited:
+            notes.append(f"page {page.zip_path!r}: its parents form a cycle; placed at the root")
+            page.parent_page_id = None
+            visited.add(page.page_id)
+            ordered.append(page)
+            walk(page.page_id)
+    return ordered
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _fresh_destination(dest: Path) -> Iterator[Path]:
+    """Use ``dest`` (absent or empty) and leave it removed/empty again if extraction fails."""
+    dest = Path(dest)
+    if dest.exists() or dest.is_symlink():
+        if not dest.is_dir() or dest.is_symlink():
+            raise ExtractionError(f"{dest}: destination exists and is not a directory")
+        if any(dest.iterdir()):
+            raise ExtractionError(f"{dest}: destination directory is not empty")
+        created = False
+    else:
+        dest.mkdir(parents=True)
+        created = True
+    try:
+        yield dest
+    except BaseException:
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        else:
+            for child in dest.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        raise
+
+
+def extract_zip(
+    zip_path: Path,
+    dest: Path,
+    *,
+    limits: ExtractionLimits = ExtractionLimits(),
+    tree: list[SidebarPage] | None = None,
+) -> ExtractedExport:
+    """Extract one Docmost export ZIP into ``dest`` (absent or empty) and return its page/attachment lists.
+
+    Without ``tree`` titles come from each page's ``# Title`` line (offline form); with it, from the API.
+    Raises ExtractionError (and leaves nothing in ``dest``) on any unsafe or broken input.
+    """
+    zip_path = Path(zip_path)
+    with _fresh_destination(dest) as root:
+        extractor = _Extractor(root, limits)
+        result = extractor.extract(zip_path)
+        tree_by_id = {p.id: p for p in tree} if tree is not None else None
+        notes = extractor.notes
+        pages = _to_exported_pages(result.pages, tree_by_id, notes)
+        if tree_by_id is not None:
+            _note_tree_differences(pages, tree_by_id, notes)
+        export = ExtractedExport(
+            root=root,
+            pages=_tree_order(pages, notes),
+            attachments=extractor.attachments,
+            docmost_version=result.docmost_version,
+            exported_at=result.exported_at,
+            source_sha256=_sha256(zip_path),
+            has_metadata=result.has_metadata,
+            titles_from_api=tree is not None,
+            notes=notes,
+        )
+        export.save()
+        return export
+
+
+def _note_tree_differences(pages: list[ExportedPage], tree_by_id: dict[str, SidebarPage], notes: list[str]) -> None:
+    present = {p.page_id for p in pages}
+    for page in pages:
+        if page.page_id not in tree_by_id:
+            notes.append(f"page {page.zip_path!r} ({page.page_id}) is not in the API page tree; title from its file")
+    for page_id, sidebar in tree_by_id.items():
+        if page_id not in present:
+            notes.append(f"page {sidebar.title!r} ({page_id}) of the API page tree is missing from the export")
+
+
+def load_tree(path: Path) -> list[SidebarPage]:
+    """Read ``tree.json`` (a list of SidebarPage dicts, as written by download_space)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractionError(f"{path}: cannot read the page tree ({exc})") from None
+    if not isinstance(data, list):
+        raise ExtractionError(f"{path}: expected a list of pages")
+    names = {f.name for f in fields(SidebarPage)}
+    tree: list[SidebarPage] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise ExtractionError(f"{path}: item {index} is not a page object with an 'id'")
+        try:
+            tree.append(SidebarPage(**{k: v for k, v in item.items() if k in names}))
+        except TypeError as exc:
+            raise ExtractionError(f"{path}: item {index}: {exc}") from None
+    return tree
+
+
+def _recovered_zip_path(own_path: str, parent_zip_path: str | None, page: _PageRecord, taken: set[str]) -> str:
+    """Where the page would sit in the space ZIP: in its parent's folder, made unique with its id if needed."""
+    folder = parent_zip_path[: -len(".md")] if parent_zip_path else ""
+    name = posixpath.basename(own_path)
+    candidate = f"{folder}/{name}" if folder else name
+    if candidate in taken:
+        stem = name[: -len(".md")] if name.endswith(".md") else name
+        tag = page.slug_id or page.page_id
+        candidate = f"{folder}/{stem} (recovered {tag}).md" if folder else f"{stem} (recovered {tag}).md"
+    return candidate
+
+
+def extract_raw_export(
+    raw_dir: Path, dest: Path, *, limits: ExtractionLimits = ExtractionLimits()
+) -> ExtractedExport:
+    """Extract a raw export directory (download_space's layout) into ``dest``.
+
+    ``space.zip`` gives most pages; each ``pages/<pageId>.zip`` (a single-page export fetched because the space
+    export dropped that page) is merged in with ``recovered=True``, its parent and title from ``tree.json``,
+    its attachments deduplicated by attachment id and name. A recovered page's ``zip_path`` is virtual (see
+    ``_recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``).
+    """
+    raw_dir = Path(raw_dir)
+    manifest = _read_raw_manifest(raw_dir)
+    tree_file = raw_dir / "tree.json"
+    tree = load_tree(tree_file) if tree_file.exists() else None
+    tree_by_id = {p.id: p for p in tree} if tree is not None else None
+    space_zip = raw_dir / "space.zip"
+
+    with _fresh_destination(dest) as root:
+        extractor = _Extractor(root, limits)
+        notes = extractor.notes
+        if manifest.get("empty") and not space_zip.exists():
+            notes.append("the space is empty: Docmost had no pages to export")
+            export = ExtractedExport(
+                root=root, pages=[], attachments={}, docmost_version=manifest.get("docmost_version"),
+                titles_from_api=tree is not None, notes=notes,
+            )
+            export.save()
+            return export
+        if not space_zip.is_file():
+            raise ExtractionError(f"{raw_dir}: space.zip is missing")
+        sha256 = _sha256(space_zip)
+        expected = manifest.get("sha256")
+        if isinstance(expected, str) and expected and expected != sha256:
+            raise ExtractionError(
+                f"{space_zip}: sha256 {sha256} differs from raw-export.json ({expected}); the file changed"
+            )
+        result = extractor.extract(space_zip)
+        records = list(result.pages)
+        recovered_ids: set[str] = set()
+        taken = {r.zip_path for r in records}
+        zip_path_by_id = {r.page_id: r.zip_path for r in records}
+
+        page_zips = sorted((raw_dir / "pages").glob("*.zip")) if (raw_dir / "pages").is_dir() else []
+        for page_zip in page_zips:
+            wanted = page_zip.name[: -len(".zip")]
+            before = set(extractor.written_page_ids)
+            if wanted in before or any(r.slug_id == wanted for r in records):
+                notes.append(f"pages/{page_zip.name}: page {wanted} is already in space.zip; skipped")
+                continue
+            page_result = extractor.extract(page_zip, only_page=wanted)
+            if not page_result.pages:
+                raise ExtractionError(f"{page_zip}: the recovered page ZIP does not hold page {wanted}")
+            for record in page_result.pages:
+                sidebar = tree_by_id.get(record.page_id) if tree_by_id is not None else None
+                if sidebar is not None:
+                    parent_id = sidebar.parent_page_id
+                    record.position = sidebar.position or record.position
+                    record.icon = record.icon or sidebar.icon
+                else:
+                    notes.append(f"recovered page {record.page_id} is not in tree.json; placed at the root")
+                    parent_id = None
+                parent_zip_path = zip_path_by_id.get(parent_id) if parent_id else None
+                if parent_id and parent_zip_path is None:
+                    notes.append(f"recovered page {record.page_id}: parent {parent_id} is not in the export")
+                record.zip_path = _recovered_zip_path(record.zip_path, parent_zip_path, record, taken)
+                record.parent_path = parent_zip_path
+                taken.add(record.zip_path)
+                zip_path_by_id[record.page_id] = record.zip_path
+                recovered_ids.add(record.page_id)
+                records.append(record)
+
+        pages = _to_exported_pages(records, tree_by_id, notes)
+        for page in pages:
+            page.recovered = page.page_id in recovered_ids
+        if tree_by_id is not None:
+            _note_tree_differences(pages, tree_by_id, notes)
+        export = ExtractedExport(
+            root=root,
+            pages=_tree_order(pages, notes),
+            attachments=extractor.attachments,
+            docmost_version=result.docmost_version or manifest.get("docmost_version"),
+            exported_at=result.exported_at,
+            source_sha256=sha256,
+            has_metadata=result.has_metadata,
+            titles_from_api=tree is not None,
+            notes=notes,
+        )
+        export.save()
+        return export
+
+
+def _read_raw_manifest(raw_dir: Path) -> dict:
+    path = raw_dir / "raw-export.json"
+    if not raw_dir.is_dir():
+        raise ExtractionError(f"{raw_dir}: raw export directory does not exist")
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractionError(f"{path}: cannot read the raw export manifest ({exc})") from None
+    if not isinstance(data, dict):
+        raise ExtractionError(f"{path}: expected a JSON object")
+    return data

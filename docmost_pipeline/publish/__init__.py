@@ -1,1 +1,16 @@
-"""publish layer."""
+"""Atomic publishing of converted docs trees into OUTPUT_DIR/<space> (see ``publisher`` for layout and guarantees).
+
+No Dagster here: the Dagster layer and the ``docmost-pipeline publish|rollback|status|unpublish`` commands both
+call these functions.
+"""
+
+from docmost_pipeline.publish.publisher import (
+    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, PublishResult, SpaceStatus,
+    clean_leftovers, publish_tree, rollback, status, unpublish,
+)
+from docmost_pipeline.publish.stamp import STAMP_NAME, Stamp, read_stamp
+
+__all__ = [
+    "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "STAMP_NAME",
+    "SpaceStatus", "Stamp", "clean_leftovers", "publish_tree", "read_stamp", "rollback", "status", "unpublish",
+]

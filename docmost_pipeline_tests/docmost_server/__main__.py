@@ -1,0 +1,37 @@
+"""Run the Docmost test server standalone: ``python -m docmost_pipeline_tests.docmost_server --port PORT``.
+
+Prints the base URL on the first line of stdout (so a parent process can read it), then serves until
+interrupted. Used by ``make run`` as the demo Docmost when none is configured, and by ``benchmarks/download.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from docmost_pipeline_tests.docmost_server.server import DEFAULT_EMAIL, DEFAULT_PASSWORD, DocmostTestServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m docmost_pipeline_tests.docmost_server",
+                                     description="Serve the recorded Docmost 0.95 spaces on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
+    parser.add_argument("--email", default=DEFAULT_EMAIL, help=f"accepted login email (default {DEFAULT_EMAIL})")
+    parser.add_argument("--password", default=DEFAULT_PASSWORD, help="accepted login password")
+    parser.add_argument("--auth-window", type=float, default=60.0,
+                        help="seconds of the auth rate-limit window (10 logins per window, as Docmost)")
+    args = parser.parse_args(argv)
+    server = DocmostTestServer(port=args.port, email=args.email, password=args.password,
+                               auth_window_seconds=args.auth_window)
+    print(server.base_url, flush=True)
+    print(f"Docmost test server (recorded Docmost 0.95 fixtures) serving on {server.base_url}; "
+          f"login email {args.email}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Fault-injection switches of the Docmost test server.
+
+Owns the mutable "what should go wrong next" state. Every switch is a method of :class:`Faults`, so tests in the
+same process call them directly (``server.faults.fail("/api/spaces/", times=2)``) and a server in another process
+is steered over HTTP with ``POST /__control__/faults`` ``{"op": "fail", "path": "/api/spaces/", "times": 2}``
+(see :data:`HTTP_OPERATIONS`). Space-level switches (extra/hidden/cloned/large spaces, password changes) live on
+the server object and are reachable over HTTP the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass
+class CannedFailure:
+    status: int
+    remaining: int
+    retry_after: float | None = None
+
+
+@dataclass
+class StreamFault:
+    after_bytes: int
+    remaining: int
+
+
+class Faults:
+    """Per-endpoint failures consumed by the request handler. All counters are decremented as they fire."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Clear every switch."""
+        with getattr(self, "_lock", threading.Lock()):
+            self._failures: dict[str, list[CannedFailure]] = {}
+            self._delays: dict[str, list[float | int | None]] = {}
+            self._resets: dict[str, StreamFault] = {}
+            self._truncations: dict[str, StreamFault] = {}
+            self._expire_after: int | None = None
+            self.legacy_pagination = False
+
+    # --- switches -------------------------------------------------------------------------------------------
+    def fail(self, path: str, times: int = 1, status: int = 503) -> None:
+        """Answer the next ``times`` requests to ``path`` with ``status`` (a 5xx), then behave normally."""
+        with self._lock:
+            self._failures.setdefault(path, []).append(CannedFailure(status, times))
+
+    def rate_limit(self, path: str, times: int = 1, retry_after: float = 1.0) -> None:
+        """Answer the next ``times`` requests to ``path`` with 429 and ``Retry-After: <retry_after>``."""
+        with self._lock:
+            self._failures.setdefault(path, []).append(CannedFailure(429, times, retry_after))
+
+    def delay(self, path: str, seconds: float, times: int | None = None) -> None:
+        """Wait ``seconds`` before answering requests to ``path`` (``times`` of them; ``None`` = until reset)."""
+        with self._lock:
+            self._delays[path] = [seconds, times]
+
+    def reset_connection(self, path: str = "/api/spaces/export", after_bytes: int = 1024, times: int = 1) -> None:
+        """Reset the TCP connection (RST) after ``after_bytes`` of the next ``times`` export bodies to ``path``."""
+        with self._lock:
+            self._resets[path] = StreamFault(after_bytes, times)
+
+    def truncate_export(self, path: str = "/api/spaces/export", to_bytes: int = 1024, times: int = 1) -> None:
+        """Send only the first ``to_bytes`` of the next ``times`` export bodies, ending the response cleanly."""
+        with self._lock:
+            self._truncations[path] = StreamFault(to_bytes, times)
+
+    def expire_sessions_after(self, requests: int) -> None:
+        """After ``requests`` more authenticated requests, invalidate every session once (the next call gets 401)."""
+        with self._lock:
+            self._expire_after = requests
+
+    def set_legacy_pagination(self, enabled: bool = True) -> None:
+        """Paginate lists with ``page`` numbers and ``meta.page`` (Docmost < 0.80) instead of cursors."""
+        with self._lock:
+            self.legacy_pagination = bool(enabled)
+
+    # --- consumed by the handler ----------------------------------------------------------------------------
+    def take_failure(self, path: str) -> CannedFailure | None:
+        with self._lock:
+            queue = self._failures.get(path)
+            while queue:
+                head = queue[0]
+                if head.remaining > 0:
+                    head.remaining -= 1
+                    return head
+                queue.pop(0)
+            return None
+
+    def take_delay(self, path: str) -> float:
+        with self._lock:
+            entry = self._delays.get(path)
+            if not entry:
+                return 0.0
+            seconds, times = entry
+            if times is not None:
+                if times <= 0:
+                    return 0.0
+                entry[1] = times - 1
+            return float(seconds)
+
+    def _take_stream(self, table: dict[str, StreamFault], path: str) -> int | None:
+        with self._lock:
+            fault = table.get(path)
+            if fault is None or fault.remaining <= 0:
+                return None
+            fault.remaining -= 1
+            return fault.after_bytes
+
+    def take_reset(self, path: str) -> int | None:
+        return self._take_stream(self._resets, path)
+
+    def take_truncation(self, path: str) -> int | None:
+        return self._take_stream(self._truncations, path)
+
+    def count_authenticated_request(self) -> bool:
+        """Return True when this request is the one at which the sessions expire."""
+        with self._lock:
+            if self._expire_after is None:
+                return False
+            if self._expire_after <= 0:
+                self._expire_after = None
+                return True
+            self._expire_after -= 1
+            return False
+
+
+#: Operations accepted by ``POST /__control__/faults`` ({"op": <name>, **arguments}); "faults." ones go to
+#: :class:`Faults`, the others to the server object.
+HTTP_OPERATIONS = {
+    "reset": "faults.reset",
+    "fail": "faults.fail",
+    "rate_limit": "faults.rate_limit",
+    "delay": "faults.delay",
+    "reset_connection": "faults.reset_connection",
+    "truncate_export": "faults.truncate_export",
+    "expire_sessions_after": "faults.expire_sessions_after",
+    "set_legacy_pagination": "faults.set_legacy_pagination",
+    "set_password": "server.set_password",
+    "add_space": "server.add_space",
+    "remove_space": "server.remove_space",
+    "hide_space": "server.hide_space",
+    "show_space": "server.show_space",
+    "clone_spaces": "server.clone_spaces",
+    "add_large_space": "server.add_large_space",
+    "set_auth_rate_limit": "server.set_auth_rate_limit",
+    "clear_requests": "server.clear_requests",
+}

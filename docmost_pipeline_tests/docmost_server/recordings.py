@@ -1,0 +1,308 @@
+"""Loads the recorded Docmost 0.95 responses into the data the test server serves.
+
+Owns the translation from ``docmost_pipeline_tests/fixtures/docmost-0.95/`` (recorded JSON, headers and ZIPs) to
+plain Python structures: one :class:`SpaceData` per space with its API item, every page as a sidebar item, the
+export ZIP bytes and the recorded response headers. Pages that no recorded sidebar response covers are derived
+from the ZIP's ``docmost-metadata.json`` (``parentPath``, ``position``) with the title taken from the page's
+``# Title`` line. Nothing here does HTTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "docmost-0.95"
+API_DIR = FIXTURES_DIR / "api"
+
+ADMIN_USER_ID = "01a2006a-081a-789c-a57b-308f6474f545"
+WORKSPACE_ID = "01a2006a-0821-77d3-9eac-1cab9a252a7f"
+DOCMOST_VERSION = "0.95.0"
+
+#: The Collisions space was recorded after the spaces list, so its list item is rebuilt from
+#: ``api/page-info.collisions.first.json`` (id, name, slug) and the shape of the recorded items.
+COLLISIONS_SPACE_ID = "01a20080-7ab3-7bf0-8350-6826e6e2dfcc"
+
+#: Space slug -> export ZIP file name for every space the recordings cover.
+RECORDED_EXPORTS = {
+    "engineering": "engineering.zip",
+    "hangul-docs": "hangul-docs.zip",
+    "content-gallery": "content-gallery.zip",
+    "collisions": "collisions.zip",
+}
+
+
+def dumps(payload: object) -> bytes:
+    """Serialise JSON exactly like Docmost (compact, UTF-8 not escaped): recorded bodies round-trip byte for byte."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def load_api_json(name: str) -> dict:
+    return json.loads((API_DIR / name).read_text(encoding="utf-8"))
+
+
+def recorded_error(case: str) -> tuple[int, bytes]:
+    """Status and exact body of ``api/error.<case>.json``."""
+    headers = load_api_json(f"error.{case}.headers.json")
+    return headers["status"], (API_DIR / f"error.{case}.json").read_bytes()
+
+
+@dataclass
+class PageExportRecording:
+    status: int
+    headers: list[list[str]]
+    body: bytes
+
+
+@dataclass
+class SpaceData:
+    """Everything the server knows about one space.
+
+    ``pages`` maps page id to the sidebar item exactly as ``POST /api/pages/sidebar-pages`` returns it.
+    ``page_markdown`` maps page id to ``(entry name in the export ZIP, Markdown)`` for pages present in the export.
+    ``export_zip`` is ``None`` for a space without pages (export answers 400) or when ``export_stream`` generates
+    the body instead (large generated exports, never held in memory).
+    """
+
+    item: dict
+    pages: dict[str, dict] = field(default_factory=dict)
+    page_markdown: dict[str, tuple[str, str]] = field(default_factory=dict)
+    page_metadata: dict[str, dict] = field(default_factory=dict)
+    export_zip: bytes | None = None
+    export_headers: list[list[str]] | None = None
+    export_stream: object | None = None  # callable() -> Iterator[bytes]
+
+    @property
+    def id(self) -> str:
+        return self.item["id"]
+
+    @property
+    def slug(self) -> str:
+        return self.item["slug"]
+
+    @property
+    def name(self) -> str:
+        return self.item["name"]
+
+
+def first_line_title(markdown: str) -> str | None:
+    first = markdown.split("\n", 1)[0]
+    return first[2:] if first.startswith("# ") else None
+
+
+def read_zip_metadata(zip_bytes: bytes) -> tuple[dict, dict[str, tuple[str, str]]]:
+    """Return (docmost-metadata.json, {pageId: (entry name, markdown)}) of an export ZIP."""
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        metadata = json.loads(zf.read("docmost-metadata.json"))
+        names = set(zf.namelist())
+        markdown: dict[str, tuple[str, str]] = {}
+        for key, meta in metadata["pages"].items():
+            entry = "/".join(unquote(segment) for segment in key.split("/"))
+            if entry in names:
+                markdown[meta["pageId"]] = (entry, zf.read(entry).decode("utf-8"))
+    return metadata, markdown
+
+
+def sidebar_item(page_id: str, meta: dict, title: str | None, parent_id: str | None, space_id: str) -> dict:
+    """A sidebar item in Docmost's key order for a page known only from the export metadata."""
+    return {
+        "id": page_id,
+        "slugId": meta["slugId"],
+        "title": title,
+        "icon": meta.get("icon"),
+        "position": meta["position"],
+        "parentPageId": parent_id,
+        "spaceId": space_id,
+        "creatorId": ADMIN_USER_ID,
+        "isBase": False,
+        "deletedAt": None,
+        "hasChildren": False,
+        "canEdit": True,
+    }
+
+
+def recorded_sidebar_items(slug: str) -> dict[str, dict]:
+    items: dict[str, dict] = {}
+    for path in sorted(API_DIR.glob(f"sidebar.{slug}.*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8"))["data"]["items"]:
+            items[item["id"]] = item
+    return items
+
+
+def build_pages(space_id: str, metadata: dict, markdown: dict[str, tuple[str, str]],
+                recorded: dict[str, dict]) -> dict[str, dict]:
+    """Merge recorded sidebar items with pages derived from the export metadata; recorded items win."""
+    key_to_id = {key: meta["pageId"] for key, meta in metadata["pages"].items()}
+    pages: dict[str, dict] = {}
+    for key, meta in metadata["pages"].items():
+        page_id = meta["pageId"]
+        if page_id in recorded:
+            continue
+        title = first_line_title(markdown[page_id][1]) if page_id in markdown else None
+        parent_id = key_to_id.get(meta["parentPath"]) if meta.get("parentPath") else None
+        pages[page_id] = sidebar_item(page_id, meta, title, parent_id, space_id)
+    pages.update(copy.deepcopy(recorded))
+    parents = {p["parentPageId"] for p in pages.values() if p["parentPageId"]}
+    for page in pages.values():
+        if page["id"] not in recorded:
+            page["hasChildren"] = page["id"] in parents
+    return pages
+
+
+@functools.lru_cache(maxsize=1)
+def _recorded_spaces() -> tuple[dict, ...]:
+    return tuple(load_api_json("spaces-list.default.page-1.json")["data"]["items"])
+
+
+def collisions_space_item() -> dict:
+    info = load_api_json("page-info.collisions.first.json")["data"]
+    item = copy.deepcopy(next(s for s in _recorded_spaces() if s["slug"] == "engineering"))
+    item.update(
+        id=info["space"]["id"],
+        name=info["space"]["name"],
+        slug=info["space"]["slug"],
+        description="Pages whose titles collide once the exporter sanitizes them.",
+        createdAt="2026-11-21T23:45:49.700Z",
+        updatedAt="2026-11-21T23:45:49.700Z",
+    )
+    return item
+
+
+def load_recorded_spaces() -> list[SpaceData]:
+    """Fresh (mutable) copies of every recorded space: engineering, hangul-docs, content-gallery, collisions, General."""
+    return [copy.deepcopy(space) for space in _load_recorded_spaces()]
+
+
+@functools.lru_cache(maxsize=1)
+def _load_recorded_spaces() -> tuple[SpaceData, ...]:
+    items = [copy.deepcopy(s) for s in _recorded_spaces()] + [collisions_space_item()]
+    spaces = []
+    for item in items:
+        space = SpaceData(item=item)
+        zip_name = RECORDED_EXPORTS.get(item["slug"])
+        if zip_name:
+            space.export_zip = (FIXTURES_DIR / zip_name).read_bytes()
+            space.export_headers = load_api_json(f"export.{item['slug']}.headers.json")["headers"]
+            metadata, markdown = read_zip_metadata(space.export_zip)
+            space.page_markdown = markdown
+            space.page_metadata = {m["pageId"]: m for m in metadata["pages"].values()}
+            space.pages = build_pages(item["id"], metadata, markdown, recorded_sidebar_items(item["slug"]))
+        spaces.append(space)
+    return tuple(spaces)
+
+
+@functools.lru_cache(maxsize=1)
+def recorded_page_exports() -> dict[tuple[str, bool, bool], PageExportRecording]:
+    """(pageId, includeAttachments, includeChildren) -> the recorded ``POST /api/pages/export`` response."""
+    recordings = {}
+    for path in sorted(API_DIR.glob("page-export.*.headers.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        body = data["request"]["body"]
+        key = (body["pageId"], bool(body["includeAttachments"]), bool(body["includeChildren"]))
+        recordings[key] = PageExportRecording(data["status"], data["headers"], (FIXTURES_DIR / data["body_file"]).read_bytes())
+    return recordings
+
+
+def metadata_key(entry_name: str) -> str:
+    """``docmost-metadata.json`` key of a ZIP entry: every segment through ``encodeURIComponent``."""
+    return "/".join(quote(segment, safe="-_.!~*'()") for segment in entry_name.split("/"))
+
+
+def sanitize_file_name(title: str | None) -> str:
+    """Approximate Docmost 0.95's file name for a title (see the fixtures README: `/ : "` removed, trailing spaces)."""
+    name = (title or "").translate({ord(c): None for c in '/:"?*<>|\\'}).rstrip() or "untitled"
+    encoded = name.encode("utf-8")[:255]
+    return encoded.decode("utf-8", errors="ignore")
+
+
+def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exported_at: str) -> bytes:
+    """A single-page export ZIP in Docmost's layout for a page without a recorded ``/api/pages/export`` body.
+
+    SYNTHESISED, not recorded: the entry is ``<sanitized title>.md`` holding the page's Markdown from the space
+    export when the page is in it, else just ``# <title>``; ``docmost-metadata.json`` has the one page with
+    ``parentPath: null`` (as in the recorded single-page ZIPs). Attachments are not included.
+    """
+    title = page["title"] or "untitled"
+    entry = sanitize_file_name(page["title"]) + ".md"
+    body = markdown if markdown is not None else f"# {title}\n\n"
+    metadata = {
+        "exportedAt": exported_at,
+        "source": "docmost",
+        "version": DOCMOST_VERSION,
+        "pages": {
+            metadata_key(entry): {
+                "pageId": page["id"],
+                "slugId": page["slugId"],
+                "icon": page["icon"],
+                "position": page["position"],
+                "parentPath": None,
+                "createdAt": (meta or {}).get("createdAt", exported_at),
+                "updatedAt": (meta or {}).get("updatedAt", exported_at),
+            }
+        },
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(entry, body.encode("utf-8"))
+        zf.writestr("docmost-metadata.json", json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def derived_id(namespace: str, original: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"docmost-test-server/{namespace}/{original}"))
+
+
+def derived_slug_id(namespace: str, original: str) -> str:
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    digest = hashlib.sha256(f"{namespace}/{original}".encode()).digest()
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
+
+
+def clone_space(source: SpaceData, *, name: str, slug: str) -> SpaceData:
+    """A copy of ``source`` with new space, page and slug ids (ZIP metadata rewritten to match)."""
+    new_space_id = derived_id("space", slug)
+    id_map = {pid: derived_id(slug, pid) for pid in source.pages}
+    slug_map = {p["slugId"]: derived_slug_id(slug, p["slugId"]) for p in source.pages.values()}
+    item = copy.deepcopy(source.item)
+    item.update(id=new_space_id, name=name, slug=slug)
+    clone = SpaceData(item=item)
+    for pid, page in source.pages.items():
+        new = copy.deepcopy(page)
+        new.update(id=id_map[pid], slugId=slug_map[page["slugId"]], spaceId=new_space_id,
+                   parentPageId=id_map.get(page["parentPageId"]) if page["parentPageId"] else None)
+        clone.pages[new["id"]] = new
+    clone.page_markdown = {id_map[pid]: v for pid, v in source.page_markdown.items()}
+    clone.page_metadata = {
+        id_map[pid]: dict(m, pageId=id_map[pid], slugId=slug_map.get(m["slugId"], m["slugId"]))
+        for pid, m in source.page_metadata.items()
+    }
+    if source.export_zip is not None:
+        clone.export_zip = _rewrite_zip_ids(source.export_zip, id_map, slug_map)
+        clone.export_headers = [
+            [k, f'attachment; filename="{quote(name)}-space-export.zip"'] if k == "content-disposition" else [k, v]
+            for k, v in (source.export_headers or [])
+        ]
+    return clone
+
+
+def _rewrite_zip_ids(zip_bytes: bytes, id_map: dict[str, str], slug_map: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docmost-metadata.json":
+                metadata = json.loads(data)
+                for meta in metadata["pages"].values():
+                    meta["pageId"] = id_map.get(meta["pageId"], meta["pageId"])
+                    meta["slugId"] = slug_map.get(meta["slugId"], meta["slugId"])
+                data = json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
+            dst.writestr(info, data, compress_type=info.compress_type)
+    return out.getvalue()

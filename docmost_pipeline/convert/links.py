@@ -2,11 +2,35 @@
 where it must point in the Docusaurus tree (another doc, an attachment, an external URL, or nothing).
 
 ``LinkTarget`` is the value the body renderer receives from the ``resolve_link`` callback.
+
+Rules (``LinkResolver.resolve``):
+
+* Relative ``.md`` paths (percent-encoded, relative to the page's ``zip_path``) -> relative link to the new doc.
+* Docmost page URLs, absolute (``http://host/s/<space>/p/<slug>-<slugId>``) or site-relative (``/s/...``),
+  resolved by slugId (the part after the last ``-``; the slug may be empty) -> relative link to the new doc.
+  A ``#fragment`` is kept only when it equals the Docusaurus id of a plain (ASCII words) heading of the target
+  page; Docmost's own heading ids are not in the export, so any other fragment is dropped with a warning.
+* Pages of another space -> into ``published_root/<space>/_docmost-pages.json`` when that space is published,
+  else the absolute Docmost URL (base URL, else the link's own host).
+* A page that does not exist (trashed, deleted, dropped) -> ``LinkTarget(None, "unresolved")`` + warning.
+* ``files/<id>/<name>`` (leading ``/``, ``?t=`` query, percent-encoding allowed) -> the attachment's output file.
+* Empty destination (``[]()``) -> None; external URLs, ``mailto:``, ``#anchor`` -> unchanged.
 """
 
 from __future__ import annotations
 
+import json
+import posixpath
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from docmost_pipeline.convert.attachments import AttachmentPlan
+from docmost_pipeline.convert.report import ConversionReport
+from docmost_pipeline.convert.tree import PageNode, SpaceTree
 
 
 @dataclass(frozen=True)
@@ -19,3 +43,225 @@ class LinkTarget:
 
     href: str | None
     kind: str
+
+
+PAGES_INDEX = "_docmost-pages.json"
+
+_DOCMOST_PAGE_PATH = re.compile(r"^/s/(?P<space>[^/]+)/p/(?P<slug>[^/]*)/?$")
+_FILES_PATH = re.compile(r"(?:^|/)(?:api/)?files/(?P<id>[^/]+)/(?P<name>[^/]+)$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
+_PLAIN_HEADING = re.compile(r"^[A-Za-z0-9 _-]+$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def plain_heading_ids(markdown: str) -> set[str]:
+    """Docusaurus (github-slugger) ids of the headings whose text is plain ASCII words, outside code fences.
+
+    Only these can be predicted exactly; the page's leading ``# Title`` line is skipped (it is not rendered).
+    """
+    ids: set[str] = set()
+    seen: dict[str, int] = {}
+    fence: str | None = None
+    for number, line in enumerate(markdown.splitlines()):
+        opener = _FENCE.match(line)
+        if fence is not None:
+            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opener:
+            fence = opener.group(1)
+            continue
+        heading = _ATX_HEADING.match(line)
+        if not heading or (number == 0 and line.startswith("# ")):
+            continue
+        text = heading["text"].strip()
+        slug = re.sub(r"[^a-z0-9 _-]", "", text.lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        if _PLAIN_HEADING.match(text):
+            ids.add(slug if count == 0 else f"{slug}-{count}")
+    return ids
+
+
+def slug_id_of(page_slug: str) -> str:
+    """Docmost page URLs end in ``<slug>-<slugId>``; the slug may be empty (``-6uKvMkOKMN``) or absent."""
+    return page_slug.rsplit("-", 1)[-1]
+
+
+def encode_path(path: str) -> str:
+    """Percent-encode each segment of a relative posix path (``..`` kept) so MDX and browsers read it as one URL."""
+    return "/".join(seg if seg in (".", "..") else quote(seg, safe="") for seg in path.split("/"))
+
+
+def relative_href(from_dir: str, target: str) -> str:
+    """Relative, URL-encoded link from a doc living in ``from_dir`` to ``target`` (both relative to one root)."""
+    rel = posixpath.relpath(target, start=from_dir or ".")
+    return encode_path(rel)
+
+
+def _normal(path: str) -> str:
+    return unicodedata.normalize("NFC", path)
+
+
+class LinkResolver:
+    """Resolves every link destination of every page of one space (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        tree: SpaceTree,
+        attachments: AttachmentPlan,
+        *,
+        space_slug: str,
+        base_url: str | None,
+        published_root: Path | None,
+        report: ConversionReport,
+        read_markdown: Callable[[PageNode], str] | None = None,
+    ) -> None:
+        self.read_markdown = read_markdown
+        self._heading_ids: dict[str, set[str]] = {}
+        self.space_slug = space_slug
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self.base_host = urlsplit(self.base_url).netloc.lower() if self.base_url else None
+        self.published_root = Path(published_root) if published_root else None
+        self.attachments = attachments
+        self.report = report
+        self.by_zip_path: dict[str, PageNode] = {}
+        self.by_slug_id: dict[str, PageNode] = {}
+        for node in tree.by_page_id.values():
+            self.by_zip_path[_normal(node.page.zip_path)] = node
+            if node.page.slug_id:
+                self.by_slug_id[node.page.slug_id] = node
+        self.dropped_zip_paths = {_normal(p.zip_path) for p in tree.dropped}
+        self.dropped_slug_ids = {p.slug_id for p in tree.dropped if p.slug_id}
+        self._published: dict[str, dict] = {}
+
+    def for_page(self, node: PageNode) -> Callable[[str], LinkTarget]:
+        return lambda raw: self.resolve(raw, node)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _warn(self, node: PageNode, kind: str, message: str) -> None:
+        self.report.warn(node.doc_path, kind, message)
+
+    def _target_heading_ids(self, target: PageNode) -> set[str]:
+        page_id = target.page.page_id
+        if page_id not in self._heading_ids:
+            try:
+                text = self.read_markdown(target) if self.read_markdown else ""
+            except OSError:
+                text = ""
+            self._heading_ids[page_id] = plain_heading_ids(text)
+        return self._heading_ids[page_id]
+
+    def _doc(self, node: PageNode, target: PageNode, fragment: str, raw: str) -> LinkTarget:
+        href = relative_href(node.dir_path, target.doc_path)
+        if fragment:
+            if unquote(fragment) in self._target_heading_ids(target):
+                return LinkTarget(f"{href}#{quote(unquote(fragment), safe='')}", "doc")
+            # Docmost heading ids are random and absent from the exported Markdown; the Docusaurus ids differ.
+            self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
+        return LinkTarget(href, "doc")
+
+    def _unresolved(self, node: PageNode, raw: str, why: str) -> LinkTarget:
+        self._warn(node, "unresolved_link", f"{raw!r}: {why}; kept as plain text")
+        return LinkTarget(None, "unresolved")
+
+    def _published_pages(self, space: str) -> dict:
+        if space not in self._published:
+            pages: dict = {}
+            if self.published_root is not None and space != self.space_slug and "/" not in space and \
+                    space not in (".", ".."):
+                index = self.published_root / space / PAGES_INDEX
+                try:
+                    pages = json.loads(index.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    pages = {}
+            self._published[space] = pages if isinstance(pages, dict) else {}
+        return self._published[space]
+
+    # -- the rules ------------------------------------------------------------------------------------------
+
+    def resolve(self, raw: str, node: PageNode) -> LinkTarget:
+        dest = (raw or "").strip()
+        if dest.startswith("<") and dest.endswith(">"):
+            dest = dest[1:-1].strip()
+        if not dest:
+            self._warn(node, "empty_link", "empty link (e.g. Docmost's PDF viewer node) removed")
+            return LinkTarget(None, "unresolved")
+        if dest.startswith("#"):
+            return LinkTarget(dest, "external")
+        if dest.startswith("//") and not _FILES_PATH.search(urlsplit(dest).path):
+            return LinkTarget(dest, "external")
+        parts = urlsplit(dest)
+        if _SCHEME.match(dest):
+            if parts.scheme.lower() in ("http", "https"):
+                return self._absolute(dest, parts, node)
+            return LinkTarget(dest, "external")
+        if dest.startswith("/"):
+            match = _DOCMOST_PAGE_PATH.match(parts.path)
+            if match:
+                return self._docmost_page(match["space"], match["slug"], parts.fragment, dest, node)
+        files = _FILES_PATH.search(parts.path)
+        if files:
+            return self._attachment(files["id"], files["name"], dest, node)
+        return self._relative(parts.path, parts.fragment, dest, node)
+
+    def _absolute(self, dest: str, parts, node: PageNode) -> LinkTarget:
+        match = _DOCMOST_PAGE_PATH.match(parts.path)
+        host = parts.netloc.lower()
+        if match:
+            slug_id = slug_id_of(match["slug"])
+            ours = self.base_host is None or host == self.base_host or slug_id in self.by_slug_id \
+                or slug_id in self.dropped_slug_ids
+            if ours:
+                return self._docmost_page(match["space"], match["slug"], parts.fragment, dest, node)
+        files = _FILES_PATH.search(parts.path)
+        if files and (files["id"] in self.attachments.by_id):
+            return self._attachment(files["id"], files["name"], dest, node)
+        return LinkTarget(dest, "external")
+
+    def _docmost_page(self, space: str, slug: str, fragment: str, raw: str, node: PageNode) -> LinkTarget:
+        slug_id = slug_id_of(unquote(slug))
+        target = self.by_slug_id.get(slug_id)
+        if target is not None:
+            return self._doc(node, target, fragment, raw)
+        if slug_id in self.dropped_slug_ids:
+            return self._unresolved(node, raw, "the page is an untitled empty page that was dropped")
+        space = unquote(space)
+        if space != self.space_slug:
+            entry = self._published_pages(space).get(slug_id)
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                if fragment:
+                    self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
+                here = posixpath.join(self.space_slug, node.dir_path)
+                there = posixpath.join(space, entry["path"])
+                return LinkTarget(relative_href(here, there), "doc")
+            path = f"/s/{space}/p/{slug}"
+            if self.base_url:
+                url = self.base_url + quote(path, safe="/%-._~") + (f"#{fragment}" if fragment else "")
+            elif raw.startswith("/"):
+                # No Docmost address known: a site-relative Docmost path would be a broken link in Docusaurus.
+                return self._unresolved(node, raw, f"page of space {space!r} and no Docmost base URL known")
+            else:
+                url = raw
+            return LinkTarget(url, "external")
+        return self._unresolved(node, raw, "no such page in this space (deleted or moved to the trash?)")
+
+    def _attachment(self, attachment_id: str, name: str, raw: str, node: PageNode) -> LinkTarget:
+        out = self.attachments.lookup(unquote(attachment_id), unquote(name))
+        if out is None:
+            self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export; kept as plain text")
+            return LinkTarget(None, "unresolved")
+        return LinkTarget(relative_href(node.dir_path, out), "attachment")
+
+    def _relative(self, path: str, fragment: str, raw: str, node: PageNode) -> LinkTarget:
+        decoded = _normal(unquote(path))
+        base = posixpath.dirname(node.page.zip_path)
+        joined = posixpath.normpath(posixpath.join(base, decoded)) if decoded else node.page.zip_path
+        target = self.by_zip_path.get(_normal(joined))
+        if target is not None:
+            return self._doc(node, target, fragment, raw)
+        if joined in self.dropped_zip_paths:
+            return self._unresolved(node, raw, "the page is an untitled empty page that was dropped")
+        return self._unresolved(node, raw, "no page or attachment at this path in the export")

@@ -1,0 +1,166 @@
+"""``convert_space``: one extracted Docmost space export -> one Docusaurus 3 docs tree in ``out_dir``.
+
+Output layout (``out_dir`` becomes ``OUTPUT_DIR/<space-slug>`` on publish):
+
+    _category_.json            {"label": <space name>}
+    <slug>.md                  a leaf page
+    <slug>/index.md            a page with children (the category's index doc)
+    <slug>/_category_.json     {"label": <original title>, "position": n}
+    _attachments/<id>/<name>   every attachment once, ASCII-safe names
+    _docmost-pages.json        slugId -> {path, title, pageId}, read by other spaces' conversions
+
+Deterministic: the same input gives byte-identical output (sorted traversal, no timestamps, stable names).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from docmost_pipeline.convert.attachments import plan_attachments, write_attachments
+from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_matter
+from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver, LinkTarget
+from docmost_pipeline.convert.report import ConversionReport
+from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree
+from docmost_pipeline.model import ExtractedExport
+
+
+
+class ConversionError(ValueError):
+    """Bad input for a conversion (output directory not empty, bad space slug, ...)."""
+
+
+def _body_renderer():
+    """The body renderer (convert.markdown), imported late: markdown.py imports links.py from this package."""
+    try:
+        from docmost_pipeline.convert.markdown import render_body
+    except ModuleNotFoundError as exc:  # only while markdown.py does not exist yet
+        if exc.name != "docmost_pipeline.convert.markdown":
+            raise
+        return None
+    return render_body
+
+
+def _render(markdown: str, resolve, title: str) -> tuple[str, list[tuple[str, str]]]:
+    render_body = _body_renderer()
+    if render_body is None:
+        return markdown, []
+    rendered = render_body(markdown, resolve_link=resolve, page_title=title)
+    return rendered.text, list(rendered.warnings)
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    if out_dir.exists() or out_dir.is_symlink():
+        if not out_dir.is_dir():
+            raise ConversionError(f"output path {out_dir} exists and is not a directory")
+        if any(out_dir.iterdir()):
+            raise ConversionError(f"output directory {out_dir} is not empty")
+
+
+def _check_space_slug(space_slug: str) -> None:
+    if not space_slug or space_slug in (".", "..") or "/" in space_slug or "\\" in space_slug \
+            or not space_slug.isascii() or space_slug.startswith((".", "_")):
+        raise ConversionError(f"space slug {space_slug!r} cannot be a folder name (ASCII, no '/', no leading . or _)")
+
+
+class _Writer:
+    """Writes text files under out_dir with LF newlines and counts the bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.bytes = 0
+
+    def text(self, relative: str, content: str) -> None:
+        data = content.encode("utf-8")
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.bytes += len(data)
+
+    def json(self, relative: str, value) -> None:
+        self.text(relative, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def edit_url(base_url: str | None, space_slug: str, slug_id: str | None) -> str | None:
+    if not base_url or not slug_id:
+        return None
+    return f"{base_url.rstrip('/')}/s/{space_slug}/p/{slug_id}"
+
+
+def convert_space(
+    export: ExtractedExport,
+    out_dir: Path,
+    *,
+    space_slug: str,
+    space_name: str,
+    base_url: str | None = None,
+    published_root: Path | None = None,
+) -> ConversionReport:
+    """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``."""
+    out_dir = Path(out_dir)
+    _check_space_slug(space_slug)
+    _check_out_dir(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    report = ConversionReport(space_slug=space_slug, space_name=space_name)
+    if not export.titles_from_api:
+        report.warn("", "lost_page_offline",
+                    "converted without the Docmost API: titles come from the pages' `# Title` lines, and pages the "
+                    "space export dropped (colliding file names) cannot be recovered offline")
+    tree = build_tree(export, space_slug=space_slug, report=report)
+    report.pages_dropped = len(tree.dropped)
+
+    plan = plan_attachments(export)
+    report.attachments_written, attachment_bytes = write_attachments(export, plan, out_dir)
+
+    resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url,
+                            published_root=published_root, report=report,
+                            read_markdown=lambda node: _read_source(export, node))
+    writer = _Writer(out_dir)
+    writer.json(CATEGORY_FILE, {"label": space_name})
+    pages_index: dict[str, dict] = {}
+    for node in tree.walk():
+        _write_page(node, export, resolver, writer, report, base_url=base_url, space_slug=space_slug)
+        if node.page.slug_id:
+            pages_index[node.page.slug_id] = {"path": node.doc_path, "title": node.title,
+                                              "pageId": node.page.page_id}
+        report.pages_written += 1
+        report.pages_recovered += int(node.page.recovered)
+    writer.json(PAGES_INDEX, dict(sorted(pages_index.items())))
+    report.bytes_written = writer.bytes + attachment_bytes
+    return report
+
+
+def _read_source(export: ExtractedExport, node: PageNode) -> str:
+    text = export.page_file(node.page).read_text(encoding="utf-8")
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
+def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver, writer: _Writer,
+                report: ConversionReport, *, base_url: str | None, space_slug: str) -> None:
+    page = node.page
+    try:
+        source = _read_source(export, node)
+    except FileNotFoundError:
+        report.warn(node.doc_path, "missing_page_file", f"{page.markdown_file} missing from the extraction")
+        source = ""
+    resolve = resolver.for_page(node)
+    body, warnings = _render(source, resolve, node.title)
+    for kind, message in warnings:
+        report.warn(node.doc_path, kind, message)
+    front = build_front_matter(
+        title=node.title,
+        sidebar_position=node.sidebar_position,
+        icon=page.icon,
+        updated_at=page.updated_at,
+        edit_url=edit_url(base_url, space_slug, page.slug_id),
+        page_id=page.page_id,
+        slug_id=page.slug_id,
+    )
+    body = body.strip("\n")
+    writer.text(node.doc_path, dump_front_matter(front) + ("\n" + body + "\n" if body else ""))
+    if node.is_category:
+        writer.json(f"{node.folder}/{CATEGORY_FILE}", {"label": node.title, "position": node.sidebar_position})
+
+
+__all__ = ["ConversionError", "LinkTarget", "convert_space", "edit_url"]

@@ -1,0 +1,116 @@
+/**
+ * Docusaurus 3 configuration of the site that renders docmost_pipeline's OUTPUT_DIR.
+ *
+ * Configured the way users run it, so a tree that builds here builds for them: default MDX format, every broken
+ * link (URL or markdown path) fails the build, mermaid and math (remark-math + rehype-katex) enabled.
+ * An ES module because remark-math and rehype-katex are ESM-only.
+ *
+ * Environment:
+ *   DOCS_DIR       the docs tree to render (OUTPUT_DIR; default ../output relative to this directory)
+ *   SITE_URL       public origin of the site (default http://localhost:3000)
+ *   SITE_BASE_URL  path the site is served under (default /)
+ */
+import {createRequire} from 'node:module';
+import remarkMath from 'remark-math';
+import rehypeKatex from 'rehype-katex';
+import {themes as prismThemes} from 'prism-react-renderer';
+
+const require = createRequire(import.meta.url);
+const {docsDir, listSpaces} = require('./docs-dir.cjs');
+
+const DOCS_DIR = docsDir();
+
+/**
+ * Space folders in OUTPUT_DIR are published as symlinks (OUTPUT_DIR/<space> -> .versions/<space>/<version>).
+ * Webpack resolves symlinks to their real path by default, which puts the file outside the docs plugin's content
+ * path, so the MDX loader refuses it. Resolving modules by the path they were found under keeps them inside.
+ */
+function keepSymlinkedDocsInsideContentPath() {
+  return {
+    name: 'docmost-keep-symlink-paths',
+    configureWebpack() {
+      return {resolve: {symlinks: false}};
+    },
+  };
+}
+
+/** @type {import('@docusaurus/types').Config} */
+const config = {
+  title: 'Docmost docs',
+  tagline: 'Docmost spaces, published with docmost_pipeline',
+  url: process.env.SITE_URL || 'http://localhost:3000',
+  baseUrl: process.env.SITE_BASE_URL || '/',
+  favicon: undefined,
+
+  onBrokenLinks: 'throw',
+  // Docmost heading ids never match Docusaurus heading ids; the converter keeps only fragments it can map and drops
+  // the others. A stale fragment still lands on the right page, so it warns (and the tests count it) rather than
+  // blocking a whole publication.
+  onBrokenAnchors: 'warn',
+  onDuplicateRoutes: 'throw',
+
+  future: {
+    // OUTPUT_DIR is generated, not a git checkout: page dates come from front matter (`last_update.date`), and
+    // asking git about a file outside any repository fails the build.
+    experimental_vcs: false,
+  },
+
+  i18n: {defaultLocale: 'en', locales: ['en']},
+
+  markdown: {
+    format: 'mdx',
+    mermaid: true,
+    hooks: {
+      onBrokenMarkdownLinks: 'throw',
+      onBrokenMarkdownImages: 'throw',
+    },
+  },
+
+  customFields: {
+    spaces: listSpaces(DOCS_DIR),
+  },
+
+  presets: [
+    [
+      'classic',
+      /** @type {import('@docusaurus/preset-classic').Options} */
+      ({
+        docs: {
+          path: DOCS_DIR,
+          routeBasePath: 'docs',
+          sidebarPath: './sidebars.cjs',
+          include: ['**/*.{md,mdx}'],
+          // The docs plugin's defaults, plus dot-directories (OUTPUT_DIR/.versions, .tmp-* staging dirs) spelled out.
+          exclude: ['**/_*.{js,jsx,ts,tsx,md,mdx}', '**/_*/**', '**/*.test.{js,jsx,ts,tsx}', '**/__tests__/**', '**/.*/**', '**/.*'],
+          remarkPlugins: [remarkMath],
+          rehypePlugins: [rehypeKatex],
+          // Pages carry `last_update.date` (Docmost updatedAt) in front matter, so no git lookup is needed for them.
+          showLastUpdateTime: true,
+        },
+        blog: false,
+        theme: {
+          // KaTeX's stylesheet comes from node_modules (bundled with its fonts), never from a CDN.
+          customCss: [require.resolve('katex/dist/katex.min.css'), './src/css/custom.css'],
+        },
+      }),
+    ],
+  ],
+
+  themes: ['@docusaurus/theme-mermaid'],
+  plugins: [keepSymlinkedDocsInsideContentPath],
+
+  themeConfig:
+    /** @type {import('@docusaurus/preset-classic').ThemeConfig} */
+    ({
+      navbar: {
+        title: 'Docmost docs',
+        items: [{to: '/', label: 'Spaces', position: 'left', activeBaseRegex: '^/$'}],
+      },
+      prism: {
+        theme: prismThemes.github,
+        darkTheme: prismThemes.dracula,
+      },
+    }),
+};
+
+export default config;

@@ -221,6 +221,7 @@ class _Extractor:
                     found_paths.add(entry.path)
                     meta = metadata[entry.path]
                     if only_page is not None and only_page not in (meta["page_id"], meta["slug_id"]):
+                        copy_entry(zf, entry, None, budget)
                         self.notes.append(f"{label}: page {entry.path!r} is not page {only_page}; skipped")
                         continue
                     result.pages.append(self._write_page(zf, entry, budget, label, meta))
@@ -228,12 +229,15 @@ class _Extractor:
                     self._write_attachment(zf, entry, budget, label)
                 elif entry.path.endswith(".md"):
                     if result.has_metadata:
+                        copy_entry(zf, entry, None, budget)
                         self.notes.append(
                             f"{label}: {entry.path!r} has no entry in {METADATA_ENTRY}; not treated as a page"
                         )
                     else:
                         result.pages.append(self._write_page(zf, entry, budget, label, None))
                 else:
+                    # Still read it: a corrupt or lying entry means the whole export is suspect.
+                    copy_entry(zf, entry, None, budget)
                     self.notes.append(f"{label}: entry {entry.name!r} is neither a page nor an attachment; ignored")
             for path in metadata:
                 if path not in found_paths:

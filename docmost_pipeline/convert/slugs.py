@@ -103,32 +103,46 @@ def page_slug(title: str | None, slug_id: str | None) -> str:
     return "untitled"
 
 
+_NUMBER_PREFIX = re.compile(r"^\d+-+(?=[^-])")
+_DATE_LIKE = re.compile(r"^\d{2,4}-\d{1,2}-\d{1,2}")
+
+
+def route_key(name: str) -> str:
+    """The name Docusaurus routes a file or folder by: its default number-prefix parser turns ``01-intro`` into
+    ``intro`` (dates like ``2026-01-31-x`` excepted), so ``100-days`` and ``days`` would share one URL."""
+    if _DATE_LIKE.match(name):
+        return name
+    return _NUMBER_PREFIX.sub("", name, count=1)
+
+
 def unique_sibling_names(candidates: Sequence[str], *, reserved: Iterable[str] = ()) -> list[str]:
     """Make the names of siblings unique; ``candidates`` must already be in position order.
 
     The first sibling with a given slug keeps it; later ones get ``-2``, ``-3``, ... (skipping names taken by
     another sibling's bare slug). ``reserved`` names (category-index names) are never handed out bare.
+    Uniqueness is checked on ``route_key`` so Docusaurus never sees two siblings with the same route.
     """
-    reserved_set = {r.lower() for r in reserved}
-    taken: set[str] = set(reserved_set)
+    reserved_keys = {route_key(r.lower()) for r in reserved} | {r.lower() for r in reserved}
+    taken: set[str] = set(reserved_keys)
     bare_owner: dict[str, int] = {}
     for index, name in enumerate(candidates):
-        if name not in reserved_set and name not in bare_owner:
-            bare_owner[name] = index
+        key = route_key(name)
+        if key not in reserved_keys and name not in reserved_keys and key not in bare_owner:
+            bare_owner[key] = index
     taken.update(bare_owner)
     result: list[str] = []
     for index, name in enumerate(candidates):
-        if bare_owner.get(name) == index:
+        if bare_owner.get(route_key(name)) == index:
             result.append(name)
             continue
         counter = 2
         while True:
             suffix = f"-{counter}"
             candidate = truncate_slug(name, MAX_SLUG_LENGTH - len(suffix)) + suffix
-            if candidate not in taken:
+            if route_key(candidate) not in taken and candidate not in taken:
                 break
             counter += 1
-        taken.add(candidate)
+        taken.add(route_key(candidate))
         result.append(candidate)
     return result
 

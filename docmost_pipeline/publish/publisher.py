@@ -140,7 +140,7 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
     """
     logger = logger or log
     started = time.monotonic()
-    _check_space(space)
+    check_space_name(space)
     if mode not in MODES:
         raise PublishError(f"unknown publish mode {mode!r}; expected one of {', '.join(MODES)}")
     if not isinstance(keep, int) or keep < 1:
@@ -221,7 +221,7 @@ def rollback(output_dir: Path, space: str, to_version: str | None = None, *,
     """
     logger = logger or log
     started = time.monotonic()
-    _check_space(space)
+    check_space_name(space)
     layout = _Layout(Path(output_dir), space)
     if not layout.versions.is_dir() and not os.path.lexists(layout.live):
         raise PublishError(f"space {space!r} is not published under {layout.output_dir}")
@@ -266,7 +266,7 @@ def unpublish(output_dir: Path, space: str, *, missing_ok: bool = False, lock_ti
     Raises PublishError when the space is not published (unless ``missing_ok``) or its live path is not ours.
     """
     logger = logger or log
-    _check_space(space)
+    check_space_name(space)
     layout = _Layout(Path(output_dir), space)
     if not layout.versions.is_dir() and not os.path.lexists(layout.live):
         if missing_ok:
@@ -293,7 +293,7 @@ def status(output_dir: Path, space: str | None = None) -> list[SpaceStatus]:
     """What is published: one SpaceStatus per space (or just ``space``), sorted by name. Takes no lock."""
     output_dir = Path(output_dir)
     if space is not None:
-        _check_space(space)
+        check_space_name(space)
         names = [space]
     else:
         names = set()
@@ -328,7 +328,7 @@ def clean_leftovers(output_dir: Path, space: str, *, lock_timeout: float = DEFAU
                     logger: logging.Logger | logging.LoggerAdapter | None = None) -> list[str]:
     """Remove what interrupted operations left for ``space`` (under its lock); returns what was done."""
     logger = logger or log
-    _check_space(space)
+    check_space_name(space)
     layout = _Layout(Path(output_dir), space)
     if not layout.output_dir.is_dir():
         return []
@@ -607,7 +607,8 @@ def _count_tree(root: Path) -> tuple[int, int]:
 # small helpers
 
 
-def _check_space(space: str) -> None:
+def check_space_name(space: str) -> None:
+    """Raise PublishError unless ``space`` is usable as a folder name directly under OUTPUT_DIR."""
     if not isinstance(space, str) or not _SPACE_PATTERN.match(space) or space.endswith(".lock"):
         raise PublishError(
             f"invalid space folder name {space!r}: use letters, digits, '.', '_' or '-', starting with a letter "
@@ -668,5 +669,5 @@ def _describe_os_error(error: OSError) -> str:
 
 __all__ = [
     "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "SpaceStatus",
-    "STAMP_NAME", "clean_leftovers", "publish_tree", "rollback", "status", "unpublish", "describe_holder",
+    "STAMP_NAME", "check_space_name", "clean_leftovers", "publish_tree", "rollback", "status", "unpublish", "describe_holder",
 ]

@@ -1,0 +1,188 @@
+import json
+
+import pytest
+
+from docmost_pipeline.convert.attachments import plan_attachments, safe_attachment_name
+from docmost_pipeline.convert.links import LinkResolver, LinkTarget, plain_heading_ids, relative_href
+from docmost_pipeline.convert.report import ConversionReport
+from docmost_pipeline.convert.tree import build_tree
+
+
+@pytest.fixture
+def space(builder, tmp_path):
+    """A small Engineering-like space: depth-3 tree, parentheses and Hangul in names, two attachments."""
+    b = builder
+    b.page("gs", "Getting Started", slug_id="HGMXE2d4R9", position="a0",
+           body="# Getting Started\n\n## Install Steps\n\ntext\n\n```\n# Not a heading\n```\n")
+    b.page("lds", "Local Development Setup", parent="gs", slug_id="LDSxxxxxxx", position="a0",
+           zip_path="Getting Started/Local Development Setup.md")
+    b.page("win", "Windows (WSL2)", parent="lds", slug_id="7QC6rMOrxg", position="a1",
+           zip_path="Getting Started/Local Development Setup/Windows (WSL2).md")
+    b.page("mac", "macOS", parent="lds", slug_id="MACxxxxxxx", position="a0",
+           zip_path="Getting Started/Local Development Setup/macOS.md")
+    b.page("glo", "Glossary", slug_id="QovTwZaV2C", position="a1")
+    b.page("han", "테스트 한글", slug_id="6uKvMkOKMN", position="a2")
+    b.page("u", "", slug_id="EmptyUntit", position="a3", zip_path="untitled.md", body="# untitled\n")
+    b.attachment("01a20070-0dfb-73ce-b295-0818dcbbc27b", "architecture-overview.png")
+    b.attachment("01a20070-3f52-70ad-bd30-305602fa6fd8", "보고서_2026_(최종)__1.pdf", b"%PDF")
+    export = b.build()
+    report = ConversionReport("engineering", "Engineering")
+    tree = build_tree(export, space_slug="engineering", report=report)
+    published = tmp_path / "published"
+    (published / "hangul-docs").mkdir(parents=True)
+    (published / "hangul-docs" / "_docmost-pages.json").write_text(json.dumps(
+        {"6uKvMkOKMN": {"path": "teseuteu-hangeul.md", "title": "테스트 한글", "pageId": "x"}}), encoding="utf-8")
+
+    def make(base_url="http://localhost:3000", published_root=published):
+        rep = ConversionReport("engineering", "Engineering")
+        resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=base_url,
+                                published_root=published_root, report=rep,
+                                read_markdown=lambda n: export.page_file(n.page).read_text(encoding="utf-8"))
+        return resolver, rep
+
+    nodes = {n.page.page_id: n for n in tree.walk()}
+    return make, nodes
+
+
+def test_relative_md_links_point_to_new_doc_paths(space):
+    make, nodes = space
+    resolver, report = make()
+    mac = nodes["mac"]
+    assert resolver.resolve("../Local%20Development%20Setup.md", mac) == LinkTarget("index.md", "doc")
+    assert resolver.resolve("../../Getting%20Started.md", mac) == LinkTarget("../index.md", "doc")
+    assert resolver.resolve("Windows%20%28WSL2%29.md", mac) == LinkTarget("windows-wsl2.md", "doc")
+    assert resolver.resolve("../../Glossary.md", mac) == LinkTarget("../../glossary.md", "doc")
+    assert resolver.resolve("%ED%85%8C%EC%8A%A4%ED%8A%B8%20%ED%95%9C%EA%B8%80.md", nodes["glo"]) == \
+        LinkTarget("teseuteu-hangeul.md", "doc")
+    assert report.warnings == []
+
+
+def test_docmost_urls_resolve_by_slug_id(space):
+    make, nodes = space
+    resolver, report = make()
+    mac = nodes["mac"]
+    assert resolver.resolve("/s/engineering/p/glossary-QovTwZaV2C", mac).href == "../../glossary.md"
+    assert resolver.resolve("http://localhost:3000/s/engineering/p/windows-wsl2-7QC6rMOrxg", mac).href == \
+        "windows-wsl2.md"
+    # Hangul titles slugify to nothing in Docmost: the slug part is empty
+    assert resolver.resolve("http://localhost:3000/s/engineering/p/-6uKvMkOKMN", mac).href == \
+        "../../teseuteu-hangeul.md"
+    assert report.warnings == []
+
+
+def test_fragments_kept_only_when_they_map_to_a_heading(space):
+    make, nodes = space
+    resolver, report = make()
+    glo = nodes["glo"]
+    kept = resolver.resolve("/s/engineering/p/getting-started-HGMXE2d4R9#install-steps", glo)
+    assert kept == LinkTarget("getting-started/index.md#install-steps", "doc")
+    dropped = resolver.resolve("/s/engineering/p/getting-started-HGMXE2d4R9#wxxzrvutdicm", glo)
+    assert dropped == LinkTarget("getting-started/index.md", "doc")
+    assert [w.kind for w in report.warnings] == ["dropped_fragment"]
+    assert "wxxzrvutdicm" in report.warnings[0].message
+
+
+def test_missing_and_dropped_pages_become_plain_text_with_a_warning(space):
+    make, nodes = space
+    resolver, report = make()
+    glo = nodes["glo"]
+    trashed = "http://localhost:3000/s/engineering/p/legacy-deploy-guide-deprecated-nBXWN8W8Hb"
+    assert resolver.resolve(trashed, glo) == LinkTarget(None, "unresolved")
+    assert resolver.resolve("Nope.md", glo) == LinkTarget(None, "unresolved")
+    assert resolver.resolve("untitled.md", glo) == LinkTarget(None, "unresolved")  # the dropped empty page
+    assert resolver.resolve("/s/engineering/p/-EmptyUntit", glo) == LinkTarget(None, "unresolved")
+    assert [w.kind for w in report.warnings] == ["unresolved_link"] * 4
+    assert all(w.page == "glossary.md" for w in report.warnings)
+
+
+def test_other_spaces_absolute_or_plain_text(space):
+    make, nodes = space
+    mac = nodes["mac"]
+    resolver, _ = make()
+    # slugIds are unique across a Docmost instance: a page found here is linked here whatever space the URL names
+    assert resolver.resolve("http://localhost:3000/s/renamed-space/p/glossary-QovTwZaV2C", mac).href == \
+        "../../glossary.md"
+    # unpublished space, base URL known: absolute Docmost URL on the base URL
+    resolver2, report2 = make(base_url="https://docs.example.com")
+    assert resolver2.resolve("/s/other/p/x-NotHere123#frag", mac) == \
+        LinkTarget("https://docs.example.com/s/other/p/x-NotHere123#frag", "external")
+    # an absolute URL on another host is left alone
+    assert resolver2.resolve("http://localhost:3000/s/other/p/x-NotHere123", mac) == \
+        LinkTarget("http://localhost:3000/s/other/p/x-NotHere123", "external")
+    assert report2.warnings == []
+    # no base URL: an absolute link keeps its own host; a site-relative one cannot work and becomes plain text
+    resolver3, report3 = make(base_url=None)
+    assert resolver3.resolve("http://localhost:3000/s/other/p/x-NotHere123", mac) == \
+        LinkTarget("http://localhost:3000/s/other/p/x-NotHere123", "external")
+    assert resolver3.resolve("/s/other/p/x-NotHere123", mac) == LinkTarget(None, "unresolved")
+    assert [w.kind for w in report3.warnings] == ["unresolved_link"]
+
+
+def test_link_into_published_space(builder, tmp_path):
+    builder.page("a", "Alpha", slug_id="AAAAAAAAAA", position="a0")
+    builder.page("b", "Beta", parent="a", slug_id="BBBBBBBBBB", position="a0", zip_path="Alpha/Beta.md")
+    export = builder.build()
+    report = ConversionReport("engineering", "Engineering")
+    tree = build_tree(export, space_slug="engineering", report=report)
+    published = tmp_path / "out"
+    (published / "hangul-docs").mkdir(parents=True)
+    (published / "hangul-docs" / "_docmost-pages.json").write_text(json.dumps(
+        {"6uKvMkOKMN": {"path": "gaebal/index.md", "title": "개발", "pageId": "x"}}), encoding="utf-8")
+    resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=None,
+                            published_root=published, report=report)
+    beta = tree.roots[0].children[0]
+    assert resolver.resolve("http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN", beta) == \
+        LinkTarget("../../hangul-docs/gaebal/index.md", "doc")
+    # not in that space's index and no base URL: the link's own absolute URL is kept
+    assert resolver.resolve("http://localhost:3000/s/hangul-docs/p/-Missing000", beta) == \
+        LinkTarget("http://localhost:3000/s/hangul-docs/p/-Missing000", "external")
+
+
+def test_attachment_references_in_every_exported_form(space):
+    make, nodes = space
+    resolver, report = make()
+    mac = nodes["mac"]
+    png = "../../_attachments/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png"
+    for raw in [
+        "files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png",
+        "/files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png",
+        "files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png?t=1795303673376",
+        "/api/files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png",
+        "<files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png>",
+    ]:
+        assert resolver.resolve(raw, mac) == LinkTarget(png, "attachment"), raw
+    pdf = resolver.resolve("files/01a20070-3f52-70ad-bd30-305602fa6fd8/보고서_2026_%28최종%29__1.pdf", nodes["glo"])
+    assert pdf == LinkTarget("_attachments/01a20070-3f52-70ad-bd30-305602fa6fd8/bogoseo-2026-choejong-1.pdf",
+                             "attachment")
+    assert resolver.resolve("files/01a20070-0000-0000-0000-000000000000/gone.png", mac) == \
+        LinkTarget(None, "unresolved")
+    assert [w.kind for w in report.warnings] == ["missing_attachment"]
+
+
+def test_external_empty_and_anchor_links(space):
+    make, nodes = space
+    resolver, report = make()
+    glo = nodes["glo"]
+    for raw in ["https://example.com/a?b=c#d", "mailto:ada@example.com", "#section",
+                "https://www.figma.com/file/abc/Design-System?node-id=0:1"]:
+        assert resolver.resolve(raw, glo) == LinkTarget(raw, "external")
+    assert resolver.resolve("", glo) == LinkTarget(None, "unresolved")
+    assert [w.kind for w in report.warnings] == ["empty_link"]
+
+
+def test_relative_href_encodes_segments():
+    assert relative_href("a/b", "a/c d/e(1).md") == "../c%20d/e%281%29.md"
+    assert relative_href("", "x.md") == "x.md"
+
+
+def test_safe_attachment_names_are_ascii_and_keep_extensions():
+    assert safe_attachment_name("screenshot_2026-08-01_at_10.15.00.png") == "screenshot-2026-08-01-at-10-15-00.png"
+    assert safe_attachment_name("notes_&_todo.txt") == "notes-and-todo.txt"
+    assert safe_attachment_name("화면_캡처_(설정).png") == "hwamyeon-kaepcheo-seoljeong.png"
+    assert safe_attachment_name("notes.md") == "notes.md.txt"  # a linked .md would be taken for a doc
+    assert safe_attachment_name("🚀.png") == "file.png"
+
+
+def test_plain_heading_ids():
+    text = "# Title\n\n## Install Steps\n\n## Install Steps\n\n### With `code`\n\n```\n## fenced\n```\n"
+    assert plain_heading_ids(text) == {"install-steps", "install-steps-1"}

@@ -337,6 +337,7 @@ def _to_exported_pages(
     records = list(records)
     id_by_path = {r.zip_path: r.page_id for r in records}
     pages: list[ExportedPage] = []
+    known_ids = set(id_by_path.values())
     for record in records:
         parent_id = None
         if record.parent_path is not None:
@@ -346,6 +347,16 @@ def _to_exported_pages(
                     f"page {record.zip_path!r}: its parent {record.parent_path!r} is not in the export; "
                     f"placed at the root"
                 )
+        sidebar = tree_by_id.get(record.page_id) if tree_by_id is not None else None
+        if sidebar is not None and sidebar.parent_page_id != parent_id:
+            # The API is the truth: children of a page the export dropped sit in the folder of the page whose
+            # file name it collided with, so their parentPath names the wrong page.
+            if sidebar.parent_page_id is None or sidebar.parent_page_id in known_ids:
+                notes.append(
+                    f"page {record.zip_path!r}: parent {parent_id} in the export, {sidebar.parent_page_id} in the "
+                    f"API page tree; the API's is used"
+                )
+                parent_id = sidebar.parent_page_id
         icon = record.icon
         if icon is None and tree_by_id is not None and record.page_id in tree_by_id:
             icon = tree_by_id[record.page_id].icon

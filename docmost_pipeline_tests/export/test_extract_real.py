@@ -238,3 +238,17 @@ def test_export_without_metadata_gets_its_tree_from_folders(tmp_path: Path) -> N
     assert [p.position for p in children] == [f"{i:06d}" for i in range(len(children))]
     assert next(p for p in export.pages if p.zip_path == "개발/메모 (1).md").title == "메모 (1)"
     assert any(p.title.startswith(LONG_TITLE_PREFIX) for p in export.pages)
+
+
+def test_api_parent_wins_over_the_exports_parent_path(tmp_path: Path) -> None:
+    """Children of a dropped page sit in the folder of its namesake; the API tree tells the real parent."""
+    import dataclasses
+
+    tree = sidebar_items("sidebar.collisions.root.limit-100.page-1.json")
+    x_y_plan = next(p for p in tree if p.slug_id == "SdXrQvdiZb")
+    tree = [dataclasses.replace(p, parent_page_id=x_y_plan.id) if p.slug_id == "OLWG3HDpOm" else p for p in tree]
+    export = extract_zip(FIXTURES / "collisions.zip", tmp_path / "out", tree=tree)
+    notes_page = next(p for p in export.pages if p.slug_id == "OLWG3HDpOm")
+    assert notes_page.parent_page_id == x_y_plan.id
+    assert any("the API's is used" in n and "Notes.md" in n for n in export.notes)
+    assert [p.slug_id for p in export.pages].index("OLWG3HDpOm") == 1  # right after its parent

@@ -429,13 +429,17 @@ def _fresh_destination(dest: Path) -> Iterator[Path]:
             raise ExtractionError(f"{dest}: destination directory is not empty")
         created = False
     else:
+        # Remember the topmost directory this call creates, so a failure removes every directory it made.
+        topmost = dest
+        while not topmost.parent.exists():
+            topmost = topmost.parent
         dest.mkdir(parents=True)
         created = True
     try:
         yield dest
     except BaseException:
         if created:
-            shutil.rmtree(dest, ignore_errors=True)
+            shutil.rmtree(topmost, ignore_errors=True)
         else:
             for child in dest.iterdir():
                 if child.is_dir() and not child.is_symlink():

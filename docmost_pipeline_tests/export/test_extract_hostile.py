@@ -226,3 +226,11 @@ def test_module_refuses_without_writing_through_name_derived_paths() -> None:
         "zipsafety.py"
     ).read_text()
     assert ".extractall(" not in source and ".extract(" not in source.replace("extractor.extract(", "")
+
+
+def test_failure_removes_the_directories_it_created(sandbox: Path) -> None:
+    zip_path = hostile_zips.corrupt_crc(sandbox / "inputs" / "crc.zip")
+    before = listing(sandbox)
+    with pytest.raises(ExtractionError):
+        extract_zip(zip_path, sandbox / "staging" / "new" / "deeper" / "out")
+    assert listing(sandbox) == before

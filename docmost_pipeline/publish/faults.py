@@ -28,7 +28,7 @@ KILL_STEPS = (
     "mid_copy",  # in the middle of writing a file halfway through the tree (leaves a partial file)
     "after_copy",  # every file copied, nothing fsynced yet
     "after_fsync",  # staged tree and stamp fsynced
-    "after_stage_rename",  # staged tree moved to .versions/<space>/<version>, not live
+    "after_stage_rename",  # staged tree moved to .versions/<space>/<version> (marked pending), not live
     "before_switch",  # temporary symlink (symlink mode) created, live untouched  [also rollback]
     "after_switch",  # live path now shows the new version, parent not fsynced yet  [also rollback]
     "after_displaced_rename",  # exchange mode: the swapped-out old tree renamed to its own version id

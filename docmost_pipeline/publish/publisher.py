@@ -50,6 +50,7 @@ MODES = ("symlink", "exchange")
 DEFAULT_MODE = "symlink"
 DEFAULT_KEEP = 3
 DEFAULT_LOCK_TIMEOUT = 60.0
+PENDING_SUFFIX = ".pending"
 
 # A space folder name: what the converter's slugs produce. No leading dot or underscore (Docusaurus would skip it,
 # and dot-names are ours), no path separators.
@@ -194,12 +195,18 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
                 f"the live version ({live.version or 'none'}) is untouched"
             ) from error
         faults.kill_point("after_fsync")
+        # The marker says "not live yet": recovery discards a version that still has one unless it is live, so a
+        # crash before the switch never leaves a version that was never published among the kept ones.
+        pending = _pending_marker(layout, version)
+        pending.touch()
         os.rename(staged, layout.versions / version)
         _fsync_dir(layout.versions)
         _fsync_dir(layout.staging)
         faults.kill_point("after_stage_rename")
 
         _switch(layout, version, effective_mode, live, logger)
+        pending.unlink()
+        _fsync_dir(layout.versions)
         pruned = _prune(layout, keep, logger)
         faults.kill_point("after_prune")
 
@@ -315,7 +322,9 @@ def status(output_dir: Path, space: str | None = None) -> list[SpaceStatus]:
         live = _live_state(layout)
         mode = {"symlink": "symlink", "dir": "exchange", "missing": "missing"}.get(live.kind, "broken")
         kept = [v for v in _kept_versions(layout) if v != live.version]
-        leftovers = sorted(p.name for p in layout.staging.iterdir()) if layout.staging.is_dir() else []
+        leftovers = [f"{STAGING_DIR}/{name}/{p.name}" for p in sorted(layout.staging.iterdir())
+                     ] if layout.staging.is_dir() else []
+        leftovers += _version_anomalies(layout, live)
         result.append(SpaceStatus(
             space=name, path=layout.live, mode=mode, live_version=live.version,
             stamp=live.stamp.to_dict() if live.stamp else None, kept_versions=kept, leftovers=leftovers,
@@ -418,7 +427,10 @@ def _clean_leftovers_locked(layout: _Layout, logger) -> list[str]:
             _remove_quietly(entry)
             done.append(f"removed {STAGING_DIR}/{layout.space}/{entry.name}")
     if layout.versions.is_dir():
-        for entry in sorted(layout.versions.iterdir()):
+        entries = sorted(layout.versions.iterdir())
+        pending = {entry.name.removesuffix(PENDING_SUFFIX) for entry in entries
+                   if entry.name.endswith(PENDING_SUFFIX) and not entry.is_symlink()}
+        for entry in entries:
             relative = f"{VERSIONS_DIR}/{layout.space}/{entry.name}"
             if entry.is_symlink() or not entry.is_dir():
                 os.unlink(entry)
@@ -430,6 +442,9 @@ def _clean_leftovers_locked(layout: _Layout, logger) -> list[str]:
             if stamp is None:
                 _discard(layout, entry)
                 done.append(f"removed unfinished {relative}")
+            elif stamp.version == entry.name and entry.name in pending and entry.name != live.version:
+                _discard(layout, entry)
+                done.append(f"removed never-published {relative}")
             elif stamp.version != entry.name:
                 destination = layout.versions / stamp.version
                 if os.path.lexists(destination) or stamp.version == live.version:
@@ -443,6 +458,10 @@ def _clean_leftovers_locked(layout: _Layout, logger) -> list[str]:
         _fsync_dir(layout.staging)
         logger.warning("cleaned leftovers of an interrupted operation on %s: %s", layout.space, "; ".join(done))
     return done
+
+
+def _pending_marker(layout: _Layout, version: str) -> Path:
+    return layout.versions / f"{version}{PENDING_SUFFIX}"
 
 
 def _adopt_unmanaged(layout: _Layout, live: _Live, logger) -> _Live:
@@ -480,6 +499,21 @@ def _live_state(layout: _Layout) -> _Live:
             return _Live(kind="unmanaged", problem=f"{layout.live} is a directory without a publish stamp")
         return _Live(kind="dir", version=stamp.version, stamp=stamp)
     return _Live(kind="foreign", problem=f"{layout.live} is neither a directory nor a symlink")
+
+
+def _version_anomalies(layout: _Layout, live: _Live) -> list[str]:
+    """Entries under .versions/<space> that the next operation's cleanup would remove or rename."""
+    if not layout.versions.is_dir():
+        return []
+    found = []
+    for entry in sorted(layout.versions.iterdir()):
+        if entry.is_symlink() or not entry.is_dir():
+            found.append(entry.name)
+        elif entry.name != (live.version if live.kind == "symlink" else None):
+            stamp = read_stamp(entry)
+            if stamp is None or stamp.version != entry.name:
+                found.append(entry.name)
+    return [f"{VERSIONS_DIR}/{layout.space}/{name}" for name in found]
 
 
 def _kept_versions(layout: _Layout) -> list[str]:

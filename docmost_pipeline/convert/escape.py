@@ -1,0 +1,89 @@
+"""Escaping of plain prose so MDX (Docusaurus 3) shows exactly the characters CommonMark would show.
+
+Only characters that MDX, remark-math, remark-gfm or remark-directive treat differently from CommonMark are
+touched, and always with a backslash escape or a character reference (never backticks), so the reader sees
+the original characters in the original font:
+
+* ``{`` ``}`` (MDX expressions, Docusaurus ``{#heading-id}``) -> ``\\{`` ``\\}``
+* ``<`` (JSX tags, ``<!--``, ``<>``, ``1<2``) -> ``\\<``
+* ``$`` (remark-math would start math) -> ``\\$``
+* ``~`` (remark-gfm strikes through single tildes) -> ``\\~``
+* ``:`` before a letter (remark-directive text/leaf/container directives) -> ``\\:``
+* ``import``/``export`` at the start of a line (MDX ESM) -> first letter as ``&#105;``/``&#101;``
+
+Inside URL-looking runs (``https://…``, ``www.…``) only ``{ } < $`` are escaped, so GitHub-style bare links
+(embeds are exported as bare URLs) still autolink.
+"""
+
+from __future__ import annotations
+
+import re
+
+ALWAYS_ESCAPED = frozenset("{}<$")
+ESCAPED_OUTSIDE_URLS = frozenset("~")
+_URL_RUN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.|mailto:)[^\s<]*")
+_ESM_KEYWORDS = {"import": "&#105;", "export": "&#101;"}
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+Edit = tuple[int, int, str]
+
+
+def _url_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _URL_RUN.finditer(text, start, end)]
+
+
+def text_edits(text: str, start: int, end: int, *, line_starts: bool) -> list[Edit]:
+    """Edits (offsets into ``text``) that make ``text[start:end]`` literal in MDX.
+
+    ``line_starts``: positions after a line break (and ``start`` when it begins the block) can begin an MDX
+    ESM statement, so ``import``/``export`` there are neutralised.
+    """
+    edits: list[Edit] = []
+    urls = _url_ranges(text, start, end)
+    url_index = 0
+    for index in range(start, end):
+        char = text[index]
+        while url_index < len(urls) and urls[url_index][1] <= index:
+            url_index += 1
+        in_url = url_index < len(urls) and urls[url_index][0] <= index < urls[url_index][1]
+        if line_starts and (index == 0 or text[index - 1] == "\n") and char in "ie":
+            for keyword, reference in _ESM_KEYWORDS.items():
+                after = index + len(keyword)
+                if text.startswith(keyword, index) and (after >= len(text) or not (text[after].isalnum() or text[after] == "_")):
+                    edits.append((index, index + 1, reference))
+                    break
+            continue
+        if char in ALWAYS_ESCAPED:
+            edits.append((index, index, "\\"))
+        elif in_url:
+            continue
+        elif char in ESCAPED_OUTSIDE_URLS:
+            edits.append((index, index, "\\"))
+        elif char == ":" and index + 1 < len(text) and text[index + 1].isascii() and text[index + 1].isalpha():
+            edits.append((index, index, "\\"))
+    return edits
+
+
+def escape_text(text: str, *, line_starts: bool = False) -> str:
+    """``text`` with ``text_edits`` applied."""
+    return apply_edits(text, text_edits(text, 0, len(text), line_starts=line_starts))
+
+
+def escape_literal(text: str) -> str:
+    """Backslash-escape every ASCII punctuation character: ``text`` then renders verbatim as Markdown and MDX."""
+    out = "".join("\\" + char if char in _ASCII_PUNCTUATION else char for char in text)
+    return apply_edits(out, [e for e in text_edits(out, 0, len(out), line_starts=True) if e[2] != "\\"])
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping (start, end, replacement) edits; insertions at the same offset keep their order."""
+    pieces = []
+    cursor = 0
+    for start, end, replacement in sorted(edits, key=lambda edit: (edit[0], edit[1])):
+        if start < cursor:
+            raise ValueError(f"overlapping edits at offset {start}")
+        pieces.append(text[cursor:start])
+        pieces.append(replacement)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)

@@ -1,0 +1,693 @@
+"""Body rendering: one Docmost-exported Markdown page -> Docusaurus 3 MDX that renders like the original.
+
+The page is parsed with markdown-it-py (CommonMark + GFM tables/strikethrough, footnotes, ``$`` math,
+``:::`` callouts, ``==mark==``) and the *source* is edited at the positions the parser reports, instead of
+re-rendering: code spans and fenced code are never touched and everything not listed below stays byte-identical.
+
+* Block level (``Token.map`` line ranges): callout markers are mapped onto Docusaurus admonitions
+  (``CALLOUT_ADMONITIONS``), raw HTML blocks become JSX (``convert.html``), ``$$`` math is repaired
+  (``convert.math``), pipe tables are re-emitted with every row's cells (the exporter's malformed merged-cell
+  table is repaired first), indented code becomes fenced code (MDX has no indented code), and the leading
+  ``# Title`` line is dropped when it repeats the page title.
+* Inline level: every inline rule of the parser is wrapped to record the source span it consumed, so each
+  construct is handled where it is: links and images get their destination from ``resolve_link``, autolinks
+  become ordinary links, inline HTML becomes JSX (or literal text when unbalanced), ``$…$`` math is repaired,
+  ``==x==`` becomes ``<mark>``; the plain text between constructs is escaped for MDX (``convert.escape``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.helpers import parseLinkDestination, parseLinkLabel
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline.state_inline import Delimiter
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from docmost_pipeline.convert.escape import Edit, apply_edits, escape_literal, escape_text, text_edits
+from docmost_pipeline.convert.html import html_to_jsx, js_string, parse_single_tag
+from docmost_pipeline.convert.links import LinkTarget
+from docmost_pipeline.convert.math import looks_doubled, repair_tex
+
+# Docmost callout type -> Docusaurus admonition type. Every Docmost 0.95 type is listed explicitly;
+# anything else becomes "note" and is reported as "unknown_callout".
+CALLOUT_ADMONITIONS = {
+    "default": "note",
+    "info": "info",
+    "note": "note",
+    "success": "tip",
+    "warning": "warning",
+    "danger": "danger",
+}
+FALLBACK_ADMONITION = "note"
+
+_SPANS_KEY = "_docmost_pipeline_spans"
+_STATE_KEY = "_docmost_pipeline_state"
+_CALLOUT_PARAMS = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
+_SEPARATOR_CELL = re.compile(r"^:?-+:?$")
+_DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
+
+
+@dataclass
+class RenderedBody:
+    """The MDX body of one page and what the renderer had to report: (kind, message) pairs."""
+
+    text: str
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Parser: markdown-it with span recording
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Span:
+    name: str
+    start: int
+    end: int
+    tokens: list[Token]
+    label_end: int | None = None
+    children: list[_Span] = field(default_factory=list)
+
+
+def _mark_tokenize(state: StateInline, silent: bool) -> bool:
+    """``==highlight==`` delimiters (the markdown-it-mark rule; Docmost writes highlights this way)."""
+    if silent or state.src[state.pos] != "=":
+        return False
+    scanned = state.scanDelims(state.pos, True)
+    length = scanned.length
+    if length < 2:
+        return False
+    if length % 2:
+        token = state.push("text", "", 0)
+        token.content = "="
+        length -= 1
+    for _ in range(0, length, 2):
+        token = state.push("text", "", 0)
+        token.content = "=="
+        if scanned.can_open or scanned.can_close:
+            state.delimiters.append(
+                Delimiter(
+                    marker=ord("="),
+                    length=0,
+                    token=len(state.tokens) - 1,
+                    end=-1,
+                    open=scanned.can_open,
+                    close=scanned.can_close,
+                )
+            )
+    state.pos += scanned.length
+    return True
+
+
+def _mark_pairs(state: StateInline, delimiters: list[Delimiter]) -> None:
+    for delimiter in delimiters:
+        if delimiter.marker != ord("=") or delimiter.end == -1:
+            continue
+        opening = state.tokens[delimiter.token]
+        closing = state.tokens[delimiters[delimiter.end].token]
+        opening.type, opening.tag, opening.nesting, opening.markup = "mark_open", "mark", 1, "=="
+        closing.type, closing.tag, closing.nesting, closing.markup = "mark_close", "mark", -1, "=="
+
+
+def _mark_post_process(state: StateInline) -> None:
+    _mark_pairs(state, state.delimiters)
+    for meta in state.tokens_meta:
+        if meta and meta.get("delimiters"):
+            _mark_pairs(state, meta["delimiters"])
+
+
+def _recording(name: str, rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """Wrap an inline rule so that, during our own scans, it records the source span it consumed."""
+
+    def recorded(state: StateInline, silent: bool) -> bool:
+        spans = state.env.get(_SPANS_KEY) if isinstance(state.env, dict) else None
+        if silent or spans is None or state.env.get(_STATE_KEY) is not state:
+            return rule(state, silent)
+        start = state.pos
+        had_pending = bool(state.pending)
+        first_new = len(state.tokens)
+        matched = rule(state, silent)
+        if matched:
+            new_tokens = state.tokens[first_new:]
+            if had_pending and new_tokens:
+                new_tokens = new_tokens[1:]  # the flushed pending text, not this rule's
+            span = _Span(name, start, state.pos, list(new_tokens))
+            if name in ("link", "image"):
+                saved_max = state.posMax
+                state.posMax = span.end
+                label_end = parseLinkLabel(state, start + (0 if name == "link" else 1), name == "link")
+                state.posMax = saved_max
+                span.label_end = label_end if label_end >= 0 else None
+            spans.append(span)
+        return matched
+
+    return recorded
+
+
+def _callout_params_valid(params: str, *_: Any) -> bool:
+    return bool(_CALLOUT_PARAMS.match(params))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    footnote_plugin(md, inline=False)
+    # Same boundaries as remark-math: spaces and digits next to the dollars allowed, $$…$$ inline allowed.
+    dollarmath_plugin(md, allow_labels=False, allow_space=True, allow_digits=True, double_inline=True)
+    container_plugin(md, "callout", validate=_callout_params_valid)
+    md.inline.ruler.before("emphasis", "mark", _mark_tokenize)
+    md.inline.ruler2.after("strikethrough", "mark", _mark_post_process)
+    md.inline.add_terminator_char("=")
+    md.inline.add_terminator_char("$")
+    for rule in md.inline.ruler.__rules__:
+        if rule.name != "text":
+            rule.fn = _recording(rule.name, rule.fn)
+    md.inline.ruler.__cache__ = None
+    return md
+
+
+def _nest(spans: list[_Span]) -> list[_Span]:
+    roots: list[_Span] = []
+    stack: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, -s.end)):
+        while stack and span.start >= stack[-1].end:
+            stack.pop()
+        (stack[-1].children if stack else roots).append(span)
+        stack.append(span)
+    return roots
+
+
+# --------------------------------------------------------------------------------------------------------
+# Source with line offsets
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Source:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self.starts = []
+        offset = 0
+        for line in self.lines:
+            self.starts.append(offset)
+            offset += len(line) + 1
+
+    def line(self, index: int) -> str:
+        return self.lines[index] if index < len(self.lines) else ""
+
+    def line_start(self, index: int) -> int:
+        return self.starts[index] if index < len(self.starts) else len(self.text)
+
+    def line_end(self, index: int) -> int:
+        return self.line_start(index) + len(self.line(index))
+
+
+class _Unmappable(Exception):
+    pass
+
+
+def _container_prefix(line: str) -> str:
+    """Leading blockquote markers and indentation of a table/paragraph line."""
+    return line[: len(line) - len(line.lstrip(" \t>"))]
+
+
+def _split_row(row: str) -> list[str]:
+    """Cells of a pipe-table row: split at unescaped ``|``, outer pipes removed, cells trimmed."""
+    text = row.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        backslashes = len(text[:-1]) - len(text[:-1].rstrip("\\"))
+        if backslashes % 2 == 0:
+            text = text[:-1]
+    cells: list[str] = []
+    current: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            current.append(text[index : index + 2])
+            index += 2
+            continue
+        if char == "|":
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    cells.append("".join(current))
+    return [cell.strip() for cell in cells]
+
+
+def _join_row(prefix: str, cells: list[str]) -> str:
+    return prefix + "| " + " | ".join(cells) + " |"
+
+
+def encode_href(href: str) -> str:
+    """Make a destination safe inside ``(…)`` in Markdown/MDX: spaces, parentheses and angle brackets encoded."""
+    out = []
+    for char in href:
+        if char in " ()<>" or ord(char) < 0x20 or char == "\x7f":
+            out.append("%%%02X" % ord(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _plain_text(inline: Token) -> str:
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _title_matches(heading: str, title: str) -> bool:
+    heading, title = heading.strip(), title.strip()
+    if heading == title:
+        return True
+    duplicate = _DUPLICATE_SUFFIX.match(heading)
+    if duplicate and duplicate.group("title").strip() == title:
+        return True
+    if title.lower() in ("", "untitled"):
+        return heading == "untitled" or bool(duplicate and duplicate.group("title") == "untitled")
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------
+# Renderer
+# --------------------------------------------------------------------------------------------------------
+
+
+class _BodyRenderer:
+    def __init__(self, resolve_link: Callable[[str], LinkTarget]) -> None:
+        self.resolve_link = resolve_link
+        self.md = _parser()
+        self.warnings: list[tuple[str, str]] = []
+        self.env: dict[str, Any] = {}
+        self.html_stack: list[str] = []
+
+    def warn(self, kind: str, message: str) -> None:
+        self.warnings.append((kind, message))
+
+    # ---- whole page ---------------------------------------------------------------------------------
+    def render(self, markdown: str, page_title: str | None) -> RenderedBody:
+        text = markdown.replace("\r\n", "\n").replace("\r", "\n")
+        text = self._repair_malformed_tables(text)
+        self.env = {}
+        tokens = self.md.parse(text, self.env)
+        source = _Source(text)
+        edits: list[Edit] = []
+
+        skip_inline: set[int] = set()
+        if page_title is not None:
+            dropped = self._title_edit(tokens, source, page_title)
+            if dropped:
+                edits.append(dropped)
+                skip_inline.add(1)
+
+        table_depth = 0
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "table_open":
+                table_depth += 1
+                edits.extend(self._table_edits(token, source))
+            elif kind == "table_close":
+                table_depth -= 1
+            elif kind == "inline" and not table_depth and index not in skip_inline:
+                parent = tokens[index - 1].type if index else ""
+                edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
+            elif kind == "html_block":
+                edits.extend(self._html_block_edits(token, source))
+            elif kind == "math_block":
+                edits.extend(self._math_block_edits(token, source))
+            elif kind == "container_callout_open":
+                edits.extend(self._callout_edits(token, source))
+            elif kind == "code_block":
+                edits.extend(self._indented_code_edits(token, source))
+
+        out = apply_edits(text, edits)
+        if self.html_stack:
+            closers = "".join(f"</{tag}>" for tag in reversed(self.html_stack))
+            self.warn("unbalanced_html", f"closed HTML elements left open at the end of the page: {closers}")
+            out = out.rstrip("\n") + "\n\n" + closers + "\n"
+        out = out.strip("\n")
+        return RenderedBody(out + "\n" if out.strip() else "", self.warnings)
+
+    def _title_edit(self, tokens: list[Token], source: _Source, page_title: str) -> Edit | None:
+        if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].tag != "h1" or not tokens[0].map:
+            return None
+        first, after = tokens[0].map
+        if any(source.line(i).strip() for i in range(first)) or after != first + 1:
+            return None
+        if not _title_matches(_plain_text(tokens[1]), page_title):
+            return None
+        end_line = after
+        while end_line < len(source.lines) and not source.line(end_line).strip():
+            end_line += 1
+        return (source.line_start(first), source.line_start(end_line), "")
+
+    # ---- malformed tables (pre-pass) ----------------------------------------------------------------
+    def _repair_malformed_tables(self, text: str) -> str:
+        """Docmost writes merged-cell tables with a delimiter row that has empty cells and too many columns."""
+        tokens = self.md.parse(text, {})
+        lines = text.split("\n")
+        changed = False
+        for token in tokens:
+            if token.type != "paragraph_open" or not token.map or token.map[1] - token.map[0] < 2:
+                continue
+            first, end = token.map
+            header_line, separator_line = lines[first], lines[first + 1]
+            prefix = _container_prefix(header_line)
+            if "|" not in header_line or "|" not in separator_line:
+                continue
+            separator = _split_row(separator_line[len(_container_prefix(separator_line)) :])
+            dashes = [cell for cell in separator if cell]
+            if not dashes or not all(_SEPARATOR_CELL.match(cell) for cell in dashes):
+                continue
+            header = _split_row(header_line[len(prefix) :])
+            rows = [_split_row(lines[i][len(_container_prefix(lines[i])) :]) for i in range(first + 2, end)]
+            columns = max([len(header), len(dashes)] + [len(row) for row in rows])
+            header += [""] * (columns - len(header))
+            dashes += ["---"] * (columns - len(dashes))
+            lines[first] = _join_row(prefix, header)
+            lines[first + 1] = _join_row(_container_prefix(separator_line), dashes)
+            changed = True
+            self.warn(
+                "malformed_table",
+                f"table at line {first + 1}: delimiter row {separator_line.strip()!r} repaired to {columns} columns",
+            )
+        return "\n".join(lines) if changed else text
+
+    # ---- block handlers -----------------------------------------------------------------------------
+    def _block_inline_edits(self, token: Token, source: _Source, *, flow: bool) -> list[Edit]:
+        if not token.map or not token.content:
+            return []
+        content = token.content
+        try:
+            line_offsets = self._locate_content(content, token.map[0], source)
+        except _Unmappable:
+            self.warn("unmapped_block", f"line {token.map[0] + 1}: text kept unchanged (could not map it)")
+            return []
+        content_line_starts = [0]
+        for line in content.split("\n")[:-1]:
+            content_line_starts.append(content_line_starts[-1] + len(line) + 1)
+
+        def to_source(offset: int) -> int:
+            line = 0
+            while line + 1 < len(content_line_starts) and content_line_starts[line + 1] <= offset:
+                line += 1
+            return line_offsets[line] + (offset - content_line_starts[line])
+
+        return [(to_source(s), to_source(e), r) for s, e, r in self.inline_edits(content, flow=flow)]
+
+    def _locate_content(self, content: str, first_line: int, source: _Source) -> list[int]:
+        offsets = []
+        for index, line in enumerate(content.split("\n")):
+            source_line = source.line(first_line + index)
+            if source_line.endswith(line):
+                column = len(source_line) - len(line)
+            else:
+                column = source_line.rfind(line) if line else len(source_line)
+                if column < 0:
+                    raise _Unmappable
+            offsets.append(source.line_start(first_line + index) + column)
+        return offsets
+
+    def _table_edits(self, token: Token, source: _Source) -> list[Edit]:
+        if not token.map:
+            return []
+        first, end = token.map
+        rows = []
+        for line_index in range(first, end):
+            line = source.line(line_index)
+            prefix = _container_prefix(line)
+            rows.append((line_index, prefix, _split_row(line[len(prefix) :])))
+        columns = max(len(cells) for _, _, cells in rows)
+        edits = []
+        for position, (line_index, prefix, cells) in enumerate(rows):
+            if position == 1:
+                cells = cells + ["---"] * (columns - len(cells))
+            else:
+                cells = [apply_edits(cell, self.inline_edits(cell, flow=False)) for cell in cells]
+                cells += [""] * (columns - len(cells))
+            edits.append((source.line_start(line_index), source.line_end(line_index), _join_row(prefix, cells)))
+        return edits
+
+    def _html_block_edits(self, token: Token, source: _Source) -> list[Edit]:
+        if not token.map:
+            return []
+        first, end = token.map
+        first_content_line = token.content.split("\n")[0]
+        line = source.line(first)
+        column = len(line) - len(first_content_line) if line.endswith(first_content_line) else len(_container_prefix(line))
+        result = html_to_jsx(token.content, resolve=self._resolve_html_attribute, stack=self.html_stack)
+        self.warnings.extend(result.warnings)
+        last = end - 1
+        while last > first and not source.line(last).strip():
+            last -= 1
+        return [(source.line_start(first) + column, source.line_end(last), result.jsx)]
+
+    def _math_block_edits(self, token: Token, source: _Source) -> list[Edit]:
+        if not token.map:
+            return []
+        doubled = looks_doubled(token.content)
+        edits = []
+        line_index, end = token.map
+        for content_line in token.content.split("\n"):
+            if not content_line.strip():
+                continue
+            while line_index < end and source.line(line_index).find(content_line) < 0:
+                line_index += 1
+            if line_index >= end:
+                break
+            column = source.line(line_index).find(content_line)
+            repaired = repair_tex(content_line, inline=False, doubled=doubled)
+            if repaired != content_line:
+                start = source.line_start(line_index) + column
+                edits.append((start, start + len(content_line), repaired))
+            line_index += 1
+        return edits
+
+    def _callout_edits(self, token: Token, source: _Source) -> list[Edit]:
+        if not token.map:
+            return []
+        name = token.info.strip()
+        admonition = CALLOUT_ADMONITIONS.get(name)
+        if admonition is None:
+            admonition = FALLBACK_ADMONITION
+            self.warn("unknown_callout", f"callout type {name!r} shown as a {FALLBACK_ADMONITION!r} admonition")
+        line = source.line(token.map[0])
+        column = line.find(name, line.find(":"))
+        if admonition == name or column < 0:
+            return []
+        start = source.line_start(token.map[0]) + column
+        return [(start, start + len(name), admonition)]
+
+    def _indented_code_edits(self, token: Token, source: _Source) -> list[Edit]:
+        """MDX has no indented code blocks: emit the same code as a fenced block."""
+        if not token.map:
+            return []
+        first, end = token.map
+        code_lines = token.content.split("\n")
+        if code_lines and code_lines[-1] == "":
+            code_lines.pop()
+        first_line = source.line(first)
+        prefix = first_line[: len(first_line) - len(first_line.lstrip(" \t>"))]
+        container = prefix[:-4] if prefix.endswith("    ") else prefix.rstrip(" \t")
+        longest = max((len(run) for run in re.findall(r"`+", token.content)), default=0)
+        fence = "`" * max(3, longest + 1)
+        body = "\n".join((container + line) if line else container.rstrip() for line in code_lines)
+        replacement = f"{container}{fence}\n{body}\n{container}{fence}"
+        last = first + len(code_lines) - 1
+        return [(source.line_start(first), source.line_end(last), replacement)]
+
+    # ---- inline -------------------------------------------------------------------------------------
+    def _scan(self, content: str) -> list[_Span]:
+        env = dict(self.env)
+        env[_SPANS_KEY] = []
+        state = StateInline(content, self.md, env, [])
+        env[_STATE_KEY] = state
+        self.md.inline.tokenize(state)
+        for rule in self.md.inline.ruler2.getRules(""):
+            rule(state)
+        return env[_SPANS_KEY]
+
+    def inline_edits(self, content: str, *, flow: bool) -> list[Edit]:
+        """Edits (offsets into ``content``) that make one inline run MDX-safe."""
+        return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow)
+
+    def _range_edits(self, content: str, start: int, end: int, nodes: list[_Span], flow: bool) -> list[Edit]:
+        edits: list[Edit] = []
+        html_plan = self._plan_inline_html(content, [node for node in nodes if node.name == "html_inline"])
+        cursor = start
+        for node in nodes:
+            edits.extend(text_edits(content, cursor, node.start, line_starts=flow))
+            edits.extend(self._node_edits(content, node, flow, html_plan))
+            cursor = node.end
+        edits.extend(text_edits(content, cursor, end, line_starts=flow))
+        return edits
+
+    def _node_edits(self, content: str, node: _Span, flow: bool, html_plan: dict[int, str]) -> list[Edit]:
+        name = node.name
+        if name == "link":
+            return self._link_edits(content, node, flow)
+        if name == "image":
+            return self._image_edits(content, node)
+        if name == "autolink":
+            return self._autolink_edits(content, node)
+        if name == "html_inline":
+            replacement = html_plan.get(id(node))
+            return [] if replacement is None else [(node.start, node.end, replacement)]
+        if name == "math_inline":
+            dollars = len(content[node.start : node.end]) - len(content[node.start : node.end].lstrip("$"))
+            inner_start, inner_end = node.start + dollars, node.end - dollars
+            tex = content[inner_start:inner_end]
+            repaired = repair_tex(tex, inline=True)
+            return [] if repaired == tex else [(inner_start, inner_end, repaired)]
+        if name in ("strikethrough", "mark"):
+            return self._delimiter_edits(node)
+        return []  # escapes, code spans, entities, emphasis, breaks, footnote references: verbatim
+
+    def _delimiter_edits(self, node: _Span) -> list[Edit]:
+        edits = []
+        offset = node.start
+        for token in node.tokens:
+            length = len(token.markup) if token.type in ("mark_open", "mark_close", "s_open", "s_close") else len(token.content)
+            if token.type == "mark_open":
+                edits.append((offset, offset + length, "<mark>"))
+            elif token.type == "mark_close":
+                edits.append((offset, offset + length, "</mark>"))
+            elif token.type == "text" and node.name == "strikethrough":
+                edits.extend((offset + i, offset + i, "\\") for i in range(length))
+            offset += length
+        return edits
+
+    def _resolve(self, destination: str) -> LinkTarget:
+        return self.resolve_link(destination)
+
+    def _destination(self, content: str, start: int, end: int) -> tuple[int, int, str]:
+        position = start
+        while position < end and content[position] in " \t\n":
+            position += 1
+        result = parseLinkDestination(content, position, end)
+        if not result.ok or result.pos <= position:
+            return position, position, ""
+        raw = content[position : result.pos]
+        if raw.startswith("<") and raw.endswith(">"):
+            raw = raw[1:-1]
+        return position, result.pos, raw
+
+    def _link_edits(self, content: str, node: _Span, flow: bool) -> list[Edit]:
+        label_start, label_end = node.start + 1, node.label_end
+        if label_end is None:
+            return self._range_edits(content, node.start, node.end, node.children, flow)
+        label_edits = self._range_edits(content, label_start, label_end, node.children, flow)
+        after = label_end + 1
+        if after >= node.end or content[after] != "(":
+            return label_edits  # reference link: its definition stays as written
+        dest_start, dest_end, raw = self._destination(content, after + 1, node.end)
+        target = self._resolve(raw)
+        label_empty = not content[label_start:label_end].strip()
+        if label_empty:
+            if target.href is not None:
+                self.warn("empty_link", f"link without text to {raw!r} removed")
+            return [(node.start, node.end, "")]
+        if target.href is None:
+            return [(node.start, label_start, ""), *label_edits, (label_end, node.end, "")]
+        return [*label_edits, (dest_start, dest_end, encode_href(target.href))]
+
+    def _image_edits(self, content: str, node: _Span) -> list[Edit]:
+        label_start, label_end = node.start + 2, node.label_end
+        if label_end is None:
+            return []
+        alt = content[label_start:label_end]
+        alt_edits = [(s + label_start, e + label_start, r) for s, e, r in self.inline_edits(alt, flow=False)]
+        after = label_end + 1
+        if after >= node.end or content[after] != "(":
+            return alt_edits
+        dest_start, dest_end, raw = self._destination(content, after + 1, node.end)
+        target = self._resolve(raw)
+        if target.href is None:
+            return [(node.start, label_start, ""), *alt_edits, (label_end, node.end, "")]
+        return [*alt_edits, (dest_start, dest_end, encode_href(target.href))]
+
+    def _autolink_edits(self, content: str, node: _Span) -> list[Edit]:
+        raw = content[node.start + 1 : node.end - 1]
+        if "@" in raw and ":" not in raw:
+            href: str | None = "mailto:" + raw
+        else:
+            href = self._resolve(raw).href
+        label = escape_literal(raw)
+        replacement = f"[{label}]({encode_href(href)})" if href is not None else label
+        return [(node.start, node.end, replacement)]
+
+    def _plan_inline_html(self, content: str, nodes: list[_Span]) -> dict[int, str]:
+        """JSX for balanced inline tags, literal text for the rest (MDX rejects unclosed inline tags)."""
+        plan: dict[int, str] = {}
+        open_tags: list[tuple[str, _Span]] = []
+
+        def literal(node: _Span) -> str:
+            return escape_text(content[node.start : node.end])
+
+        def jsx(node: _Span) -> str:
+            result = html_to_jsx(content[node.start : node.end], resolve=self._resolve_html_attribute, stack=[])
+            self.warnings.extend(result.warnings)
+            return result.jsx
+
+        for node in nodes:
+            kind, tag = parse_single_tag(content[node.start : node.end])
+            if kind == "comment":
+                plan[id(node)] = ""
+            elif kind == "void":
+                plan[id(node)] = jsx(node)
+            elif kind == "open":
+                open_tags.append((tag or "", node))
+            elif kind == "close" and open_tags and open_tags[-1][0] == tag:
+                _, opener = open_tags.pop()
+                plan[id(opener)] = jsx(opener)
+                plan[id(node)] = f"</{tag}>"
+            else:
+                plan[id(node)] = literal(node)
+        for _, opener in open_tags:
+            plan[id(opener)] = literal(opener)
+        return plan
+
+    def _resolve_html_attribute(self, tag: str, attribute: str, value: str) -> str | None:
+        target = self._resolve(value)
+        if target.href is None:
+            self.warn("dropped_html", f"{attribute}={value!r} on <{tag}> removed (target not found)")
+            return None
+        href = target.href
+        if tag == "img" and attribute == "src" and target.kind == "attachment" and "://" not in href and not href.startswith("/"):
+            # Docusaurus only bundles Markdown images; a JSX <img> needs require() to get the file.
+            path = unquote(href)
+            if not path.startswith("."):
+                path = "./" + path
+            return "{require(" + js_string(path) + ").default}"
+        return href
+
+
+def render_body(
+    markdown: str, *, resolve_link: Callable[[str], LinkTarget], page_title: str | None = None
+) -> RenderedBody:
+    """Render one exported page body as Docusaurus 3 MDX.
+
+    ``resolve_link`` gets every link and image destination exactly as written (percent-encoding, ``?t=``
+    queries and all) and decides where it points; ``href=None`` turns a link into its plain label.
+    The leading ``# Title`` line is dropped when it repeats ``page_title`` (also as ``Title (n)``).
+    """
+    return _BodyRenderer(resolve_link).render(markdown, page_title)

@@ -1,0 +1,274 @@
+"""Blocking checks on a converted docs tree (the ``postprocessed_tree`` asset) before it may be published.
+
+Each check is a plain function over the tree on disk returning a :class:`TreeCheck` (pass/fail, a one-line summary,
+plottable counts and a sample of problems); :func:`run_tree_checks` turns them into Dagster ``AssetCheckResult``
+objects for the asset's blocking ``check_specs``. A failed blocking check stops ``published_space`` in that run,
+so the previous version stays live.
+
+- ``pages_exactly_once``: every page of the export (and of the API page tree) is in ``_docmost-pages.json``
+  exactly once, and its file exists;
+- ``links_resolve``: every relative link and image in every doc resolves to a file inside the tree (or inside
+  another published space, for cross-space links);
+- ``front_matter_parses``: every doc's front matter is a YAML mapping;
+- ``slug_names``: every file and folder name follows the slug rules of :mod:`docmost_pipeline.convert.slugs`;
+- ``docusaurus_build`` (only with ``DOCUSAURUS_CHECK=1`` and Node available): the site builds with this space.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import yaml
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+from markdown_it import MarkdownIt
+
+PAGES_MAP = "_docmost-pages.json"
+SPECIAL_NAMES = frozenset({"_category_.json", PAGES_MAP, "_attachments"})
+DOC_SUFFIXES = (".md", ".mdx")
+MAX_PROBLEMS_SHOWN = 50
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_HTML_REF = re.compile(r"""<(?:img|a|source|video|audio)\b[^>]*?\s(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
+                       re.IGNORECASE)
+_EXTENSIONS = re.compile(r"^(?:\.[a-z0-9]+)*$")
+
+CHECK_DESCRIPTIONS = {
+    "pages_exactly_once": "Every page of the export (and of Docmost's page tree) is in the tree exactly once.",
+    "links_resolve": "Every relative link and image resolves to a file inside the tree (or another published space).",
+    "front_matter_parses": "Every doc's front matter is valid YAML holding a mapping.",
+    "slug_names": "Every file and folder name follows the slug rules (lowercase ASCII words joined by '-').",
+    "docusaurus_build": "Docusaurus builds the site with this space (DOCUSAURUS_CHECK=1 and Node available).",
+}
+
+CHECK_SPECS = [
+    AssetCheckSpec(name, asset="postprocessed_tree", blocking=True, description=description)
+    for name, description in CHECK_DESCRIPTIONS.items()
+]
+
+
+@dataclass
+class TreeCheck:
+    name: str
+    passed: bool
+    summary: str
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def to_result(self) -> AssetCheckResult:
+        metadata: dict = {"summary": self.summary, **{k: int(v) for k, v in self.counts.items()}}
+        metadata["problems"] = len(self.problems)
+        if self.problems:
+            shown = self.problems[:MAX_PROBLEMS_SHOWN]
+            text = "\n".join(f"- {p}" for p in shown)
+            if len(self.problems) > len(shown):
+                text += f"\n- … and {len(self.problems) - len(shown)} more"
+            metadata["problem_list"] = MetadataValue.md(text)
+        return AssetCheckResult(
+            check_name=self.name,
+            asset_key="postprocessed_tree",
+            passed=self.passed,
+            severity=AssetCheckSeverity.ERROR,
+            description=self.summary,
+            metadata=metadata,
+        )
+
+
+def _docs(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*") if p.is_file() and p.suffix in DOC_SUFFIXES
+                  and "_attachments" not in p.relative_to(tree).parts)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str]:
+    """(front matter text or None, body). Raises ValueError when an opening ``---`` has no closing line."""
+    if not text.startswith("---\n") and not text.startswith("---\r\n"):
+        return None, text
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") == "---":
+            return "".join(lines[1:index]), "".join(lines[index + 1:])
+    raise ValueError("front matter opened with '---' is never closed")
+
+
+def check_pages_exactly_once(tree: Path, extract_dir: Path | None, raw_dir: Path | None) -> TreeCheck:
+    problems: list[str] = []
+    expected: dict[str, str] = {}
+    if extract_dir is not None and (extract_dir / "manifest.json").is_file():
+        manifest = json.loads((extract_dir / "manifest.json").read_text(encoding="utf-8"))
+        for page in manifest.get("pages", []):
+            expected[page["page_id"]] = page.get("title") or page["page_id"]
+    api_pages = 0
+    if raw_dir is not None and (raw_dir / "tree.json").is_file():
+        tree_items = json.loads((raw_dir / "tree.json").read_text(encoding="utf-8"))
+        api_pages = len(tree_items)
+        for item in tree_items:
+            if item["id"] not in expected:
+                problems.append(f"page {item.get('title')!r} ({item['id']}) is in Docmost's tree but not in the export")
+                expected[item["id"]] = item.get("title") or item["id"]
+    map_path = tree / PAGES_MAP
+    entries: dict = {}
+    if map_path.is_file():
+        entries = json.loads(map_path.read_text(encoding="utf-8"))
+    elif expected:
+        problems.append(f"{PAGES_MAP} is missing")
+    seen = Counter(str(entry.get("pageId")) for entry in entries.values())
+    paths = Counter(str(entry.get("path")) for entry in entries.values())
+    for page_id, title in expected.items():
+        if seen[page_id] == 0:
+            problems.append(f"page {title!r} ({page_id}) is missing from the tree")
+        elif seen[page_id] > 1:
+            problems.append(f"page {title!r} ({page_id}) appears {seen[page_id]} times")
+    for path, count in paths.items():
+        if count > 1:
+            problems.append(f"{path} is claimed by {count} pages")
+    for slug_id, entry in entries.items():
+        rel = str(entry.get("path", ""))
+        target = (tree / rel) if rel else tree
+        if not rel or not target.is_file():
+            problems.append(f"{PAGES_MAP} entry {slug_id} points to a missing file {rel!r}")
+    docs = len(_docs(tree))
+    counts = {"expected_pages": len(expected), "pages_in_tree": len(entries), "api_pages": api_pages, "doc_files": docs}
+    if problems:
+        return TreeCheck("pages_exactly_once", False, f"{len(problems)} page problem(s): {problems[0]}", counts, problems)
+    return TreeCheck("pages_exactly_once", True, f"all {len(expected)} pages present exactly once", counts)
+
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+
+def _link_targets(body: str) -> list[str]:
+    targets: list[str] = []
+
+    def walk(tokens) -> None:
+        for token in tokens:
+            if token.type == "link_open" and token.attrGet("href") is not None:
+                targets.append(str(token.attrGet("href")))
+            elif token.type == "image" and token.attrGet("src") is not None:
+                targets.append(str(token.attrGet("src")))
+            elif token.type in ("html_inline", "html_block"):
+                targets.extend(a or b for a, b in _HTML_REF.findall(token.content))
+            if token.children:
+                walk(token.children)
+
+    walk(_MD.parse(body))
+    return targets
+
+
+def _is_relative(target: str) -> bool:
+    return bool(target) and not (_SCHEME.match(target) or target.startswith(("/", "#", "//")))
+
+
+def check_links_resolve(tree: Path, output_root: Path | None = None) -> TreeCheck:
+    problems: list[str] = []
+    relative = external = 0
+    tree_abs = os.path.normpath(os.path.abspath(tree))
+    root_abs = os.path.normpath(os.path.abspath(output_root)) if output_root else None
+    for doc in _docs(tree):
+        try:
+            _, body = split_front_matter(doc.read_text(encoding="utf-8"))
+        except ValueError:
+            body = doc.read_text(encoding="utf-8")
+        for target in _link_targets(body):
+            if not _is_relative(target):
+                external += 1
+                continue
+            relative += 1
+            path_part = unquote(target.split("#", 1)[0].split("?", 1)[0])
+            if not path_part:
+                continue
+            resolved = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(doc)), path_part))
+            where = doc.relative_to(tree).as_posix()
+            inside_tree = resolved == tree_abs or resolved.startswith(tree_abs + os.sep)
+            other_space = False
+            if root_abs is not None and not inside_tree:
+                rel = os.path.relpath(resolved, root_abs)
+                # another published space: OUTPUT_DIR/<slug>/..., never a dot-directory (versions, staging, work)
+                other_space = os.sep in rel and not rel.startswith((".", os.pardir))
+            if not inside_tree and not other_space:
+                problems.append(f"{where}: link {target!r} points outside the tree")
+            elif not os.path.exists(resolved):
+                problems.append(f"{where}: link {target!r} does not resolve")
+    counts = {"relative_links": relative, "other_links": external}
+    if problems:
+        return TreeCheck("links_resolve", False, f"{len(problems)} broken link(s): {problems[0]}", counts, problems)
+    return TreeCheck("links_resolve", True, f"all {relative} relative links and images resolve", counts)
+
+
+def check_front_matter(tree: Path) -> TreeCheck:
+    problems: list[str] = []
+    with_front_matter = 0
+    docs = _docs(tree)
+    for doc in docs:
+        where = doc.relative_to(tree).as_posix()
+        try:
+            front, _ = split_front_matter(doc.read_text(encoding="utf-8"))
+            if front is None:
+                continue
+            data = yaml.safe_load(front)
+        except (ValueError, yaml.YAMLError) as exc:
+            problems.append(f"{where}: {str(exc).splitlines()[0]}")
+            continue
+        if data is not None and not isinstance(data, dict):
+            problems.append(f"{where}: front matter is a {type(data).__name__}, not a mapping")
+            continue
+        with_front_matter += 1
+    counts = {"docs": len(docs), "docs_with_front_matter": with_front_matter}
+    if problems:
+        return TreeCheck("front_matter_parses", False, f"{len(problems)} bad front matter: {problems[0]}", counts,
+                         problems)
+    return TreeCheck("front_matter_parses", True, f"front matter of {len(docs)} docs parses", counts)
+
+
+def name_follows_slug_rules(name: str) -> bool:
+    from docmost_pipeline.convert.slugs import is_valid_slug
+
+    if name in SPECIAL_NAMES:
+        return True
+    stem, dot, extensions = name.partition(".")
+    return is_valid_slug(stem) and bool(_EXTENSIONS.match(dot + extensions))
+
+
+def check_slug_names(tree: Path) -> TreeCheck:
+    problems = [
+        f"{p.relative_to(tree).as_posix()}: name {p.name!r} is outside the slug rules"
+        for p in sorted(tree.rglob("*"))
+        if not name_follows_slug_rules(p.name)
+    ]
+    total = sum(1 for _ in tree.rglob("*"))
+    counts = {"names": total}
+    if problems:
+        return TreeCheck("slug_names", False, f"{len(problems)} bad name(s): {problems[0]}", counts, problems)
+    return TreeCheck("slug_names", True, f"all {total} names follow the slug rules", counts)
+
+
+def check_docusaurus_build(tree: Path, space: str) -> TreeCheck:
+    if shutil.which("node") is None:
+        return TreeCheck("docusaurus_build", False, "DOCUSAURUS_CHECK=1 but Node is not installed")
+    from docmost_pipeline import sitebuild
+
+    try:
+        sitebuild.build_site({space: tree})
+    except Exception as exc:  # the build's own message says what failed (file and MDX error)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return TreeCheck("docusaurus_build", False, f"Docusaurus build failed: {first}", problems=[str(exc)[:4000]])
+    return TreeCheck("docusaurus_build", True, "Docusaurus builds the site with this space")
+
+
+def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) -> list[AssetCheckResult]:
+    """Run every blocking check on a converted tree (``ref`` is an ``assets.TreeRef``) and return the results."""
+    tree = Path(ref.tree_dir)
+    results = [
+        check_pages_exactly_once(tree, Path(ref.extract_dir), Path(ref.raw_dir)),
+        check_links_resolve(tree, output_root),
+        check_front_matter(tree),
+        check_slug_names(tree),
+    ]
+    if docusaurus:
+        results.append(check_docusaurus_build(tree, ref.space.slug))
+    return [r.to_result() for r in results]

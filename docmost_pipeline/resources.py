@@ -1,0 +1,158 @@
+"""Dagster resources: the Docmost connection, the output/publish location and the alert targets.
+
+Configuration arrives through ``EnvVar`` for credentials (the UI shows the variable's name, never its value) and as
+validated values from :mod:`docmost_pipeline.settings` for the rest. ``DocmostResource`` hands out one
+``DocmostClient`` per process and configuration, so a process logs in once and reuses the session (Docmost
+allows 10 logins per minute).
+"""
+
+
+import hashlib
+import logging
+import re
+import threading
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from docmost_pipeline.settings import Settings
+
+_CLIENTS: dict[tuple, object] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+class DocmostResource(ConfigurableResource):
+    """Docmost server and login. ``password`` comes from ``EnvVar("DOCMOST_PASSWORD")`` and is never logged."""
+
+    base_url: str
+    email: str
+    password: str = Field(repr=False, description="Docmost password (set through the DOCMOST_PASSWORD env var)")
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    retries: int = 3
+    backoff_base: float = 0.5
+    max_export_bytes: int = 2 * 1024**3
+
+    def __repr__(self) -> str:
+        return f"DocmostResource(base_url={self.base_url!r}, email={self.email!r}, password=***)"
+
+    __str__ = __repr__
+
+    def _key(self) -> tuple:
+        digest = hashlib.sha256(self.password.encode("utf-8")).hexdigest()
+        return (self.base_url.rstrip("/"), self.email, digest, self.connect_timeout, self.read_timeout,
+                self.retries, self.backoff_base, self.max_export_bytes)
+
+    def get_client(self):
+        """The process-wide ``DocmostClient`` for this configuration (created on first use, then reused)."""
+        from docmost_pipeline.docmost.client import DocmostClient
+
+        key = self._key()
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(key)
+            if client is None:
+                client = DocmostClient(
+                    self.base_url.rstrip("/"),
+                    self.email,
+                    self.password,
+                    connect_timeout=self.connect_timeout,
+                    read_timeout=self.read_timeout,
+                    retries=self.retries,
+                    backoff_base=self.backoff_base,
+                    max_export_bytes=self.max_export_bytes,
+                    logger=logging.getLogger("docmost_pipeline.docmost"),
+                )
+                _CLIENTS[key] = client
+            return client
+
+    def secrets(self) -> list[str]:
+        return [self.password] if self.password else []
+
+
+def close_cached_clients() -> None:
+    """Close and forget every cached client (tests, shutdown)."""
+    with _CLIENTS_LOCK:
+        for client in _CLIENTS.values():
+            try:
+                client.close()
+            except Exception:  # closing is best effort; a broken connection must not mask the caller's result
+                pass
+        _CLIENTS.clear()
+
+
+class OutputResource(ConfigurableResource):
+    """Where spaces are published (OUTPUT_DIR) and how: publish mode, versions kept, raw exports kept.
+
+    Pipeline working data (raw exports, extraction, staging) lives under ``OUTPUT_DIR/.pipeline/`` so it is on the
+    same filesystem as the published tree (required for an atomic rename) and hidden from Docusaurus.
+    """
+
+    output_dir: str
+    publish_mode: str = "symlink"
+    publish_keep: int = 3
+    raw_keep: int = 3
+    base_url: str | None = None
+
+    @property
+    def root(self) -> Path:
+        return Path(self.output_dir).resolve()
+
+    @property
+    def work_root(self) -> Path:
+        return self.root / ".pipeline"
+
+    def raw_dir(self, space: str, run_id: str) -> Path:
+        return self.work_root / "raw" / space / run_id
+
+    def extract_dir(self, space: str, run_id: str) -> Path:
+        return self.work_root / "extract" / space / run_id
+
+    def staging_dir(self, space: str, run_id: str) -> Path:
+        return self.work_root / "staging" / space / run_id
+
+
+class AlertResource(ConfigurableResource):
+    """Webhook targets for failure/recovery alerts and the UI base URL used in run links.
+
+    ``webhook_urls`` is the comma-separated ALERT_WEBHOOK_URLS, passed as an EnvVar because webhook URLs carry
+    their secret token in the path.
+    """
+
+    webhook_urls: str = Field(default="", repr=False)
+    webserver_url: str = "http://127.0.0.1:3030"
+    timeout: float = 10.0
+
+    def urls(self) -> list[str]:
+        return [u.strip() for u in re.split(r"[,\s]+", self.webhook_urls or "") if u.strip()]
+
+    def __repr__(self) -> str:
+        return f"AlertResource({len(self.urls())} webhook(s), webserver_url={self.webserver_url!r})"
+
+
+def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
+    """Resources for the Definitions: credentials through EnvVar, the rest from validated settings."""
+    from dagster import EnvVar
+
+    return {
+        "docmost": DocmostResource(
+            base_url=EnvVar("DOCMOST_BASE_URL"),
+            email=EnvVar("DOCMOST_EMAIL"),
+            password=EnvVar("DOCMOST_PASSWORD"),
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            retries=settings.retries,
+            max_export_bytes=settings.max_export_bytes,
+        ),
+        "output": OutputResource(
+            output_dir=str(Path(settings.output_dir).resolve()),
+            publish_mode=settings.publish_mode,
+            publish_keep=settings.publish_keep,
+            raw_keep=settings.raw_keep,
+            base_url=settings.docmost_base_url,
+        ),
+        "alerts": AlertResource(
+            webhook_urls=EnvVar("ALERT_WEBHOOK_URLS") if settings.alert_webhook_urls else "",
+            webserver_url=settings.dagster_webserver_url,
+        ),
+    }

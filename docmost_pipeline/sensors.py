@@ -1,0 +1,228 @@
+"""Dagster sensors: Docmost space discovery, and failure / recovery alerts to webhooks.
+
+Discovery (every DISCOVERY_INTERVAL) keeps the ``docmost_spaces`` partitions in step with Docmost: a new selected
+space gets a partition and its first run; a space gone from Docmost (or no longer selected by
+DOCMOST_SPACES_INCLUDE/EXCLUDE) is reported once, and pruned (partition deleted, tree unpublished) only with
+PRUNE_DELETED_SPACES=1.
+
+Alerts: one Slack-compatible POST per failed run to every ALERT_WEBHOOK_URLS URL, and one recovery POST when a
+space that failed succeeds again. Which runs were alerted and which spaces are failing is kept in the instance's
+key-value store, so an alert is never repeated for the same run (even across daemon restarts); posting failures
+are logged and never fail the sensor.
+"""
+
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    run_failure_sensor,
+    run_status_sensor,
+    sensor,
+)
+
+from docmost_pipeline.alerts import (
+    FailureAlert,
+    failure_text,
+    post_alert,
+    recovery_text,
+    run_url,
+    slack_payload,
+    summarize_error,
+)
+from docmost_pipeline.assets import SPACES_PARTITIONS
+from docmost_pipeline.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.settings import Settings, space_selected
+
+PARTITION_TAG = "dagster/partition"
+_ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
+_STATE_KEY = "docmost_pipeline/state/{subject}"
+
+
+@dataclass(frozen=True)
+class DiscoveryPlan:
+    new: list  # Space objects to add
+    gone: list[str]  # partition keys no longer in Docmost (or no longer selected)
+    selected: list  # every selected Space
+
+
+def plan_discovery(spaces: Iterable, known: Iterable[str], include: Iterable[str], exclude: Iterable[str]) -> DiscoveryPlan:
+    selected = [s for s in spaces if space_selected(s.slug, s.name, include, exclude)]
+    known = set(known)
+    selected_slugs = {s.slug for s in selected}
+    return DiscoveryPlan(
+        new=[s for s in selected if s.slug not in known],
+        gone=sorted(known - selected_slugs),
+        selected=selected,
+    )
+
+
+def build_discovery_sensor(settings: Settings, job) -> SensorDefinition:
+    @sensor(
+        name="docmost_space_discovery",
+        job=job,
+        minimum_interval_seconds=settings.discovery_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING if settings.docmost_configured else DefaultSensorStatus.STOPPED,
+        description=(
+            "Lists Docmost spaces every DISCOVERY_INTERVAL: adds a partition and requests a first run for each new "
+            "selected space; reports spaces gone from Docmost and prunes them only with PRUNE_DELETED_SPACES=1."
+        ),
+    )
+    def docmost_space_discovery(context: SensorEvaluationContext, docmost: DocmostResource, output: OutputResource):
+        known = context.instance.get_dynamic_partitions(SPACES_PARTITIONS.name)
+        plan = plan_discovery(docmost.get_client().list_spaces(), known, settings.spaces_include,
+                              settings.spaces_exclude)
+        reported = set(json.loads(context.cursor)["reported_gone"]) if context.cursor else set()
+        run_requests = [
+            RunRequest(partition_key=s.slug, run_key=f"first-sync:{s.slug}:{s.id}", tags={"docmost/trigger": "discovery"})
+            for s in plan.new
+        ]
+        partition_requests = []
+        if plan.new:
+            partition_requests.append(SPACES_PARTITIONS.build_add_request([s.slug for s in plan.new]))
+            context.log.info("new spaces: " + ", ".join(s.slug for s in plan.new))
+        if plan.gone and settings.prune_deleted_spaces:
+            from docmost_pipeline.publish import unpublish
+
+            partition_requests.append(SPACES_PARTITIONS.build_delete_request(plan.gone))
+            for slug in plan.gone:
+                unpublish(output.root, slug, missing_ok=True)
+            context.log.warning("pruned spaces gone from Docmost (partition deleted, unpublished): "
+                                + ", ".join(plan.gone))
+            reported -= set(plan.gone)
+        elif plan.gone:
+            fresh = [slug for slug in plan.gone if slug not in reported]
+            if fresh:
+                context.log.warning(
+                    "spaces gone from Docmost or no longer selected (kept, set PRUNE_DELETED_SPACES=1 to prune): "
+                    + ", ".join(fresh)
+                )
+            reported |= set(plan.gone)
+        reported &= set(plan.gone)
+        skip = None
+        if not run_requests:
+            skip = f"no new spaces ({len(plan.selected)} selected"
+            skip += f", gone: {', '.join(plan.gone)})" if plan.gone else ")"
+        return SensorResult(
+            run_requests=run_requests,
+            dynamic_partitions_requests=partition_requests,
+            cursor=json.dumps({"reported_gone": sorted(reported)}),
+            skip_reason=skip,
+        )
+
+    return docmost_space_discovery
+
+
+def _subject(run: DagsterRun) -> str:
+    return run.tags.get(PARTITION_TAG) or f"job:{run.job_name}"
+
+
+def _kv_get(instance: DagsterInstance, key: str) -> str | None:
+    return instance.run_storage.get_cursor_values({key}).get(key)
+
+
+def _kv_set(instance: DagsterInstance, key: str, value: str) -> None:
+    instance.run_storage.set_cursor_values({key: value})
+
+
+def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, run_failure_message: str | None,
+                     secrets: list[str]) -> tuple[str | None, str, int]:
+    """(failed step, error summary, attempts made on that step)."""
+    step_key = None
+    message = run_failure_message
+    if step_failures:
+        last = step_failures[-1]
+        step_key = last.step_key
+        error = last.step_failure_data.error if last.step_failure_data else None
+        if error is not None:
+            message = error.message
+            cause = error.cause
+            # Dagster wraps user errors; the innermost cause names what really went wrong.
+            while cause is not None:
+                message = cause.message
+                cause = cause.cause
+        elif last.message:
+            message = last.message
+    attempts = 1
+    if step_key:
+        retries = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)
+        attempts += sum(1 for record in retries if record.step_key == step_key)
+    return step_key, summarize_error(message, secrets), attempts
+
+
+def handle_run_failure(instance: DagsterInstance, run: DagsterRun, step_failures, run_failure_message: str | None,
+                       alerts: AlertResource, secrets: list[str], log) -> bool:
+    """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted)."""
+    alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
+    if _kv_get(instance, alerted_key):
+        return False
+    step, summary, attempts = _failure_details(instance, run, step_failures, run_failure_message, secrets)
+    space = run.tags.get(PARTITION_TAG)
+    alert = FailureAlert(space=space, job_name=run.job_name, run_id=run.run_id, failed_step=step,
+                         error_summary=summary, attempts=attempts, link=run_url(alerts.webserver_url, run.run_id))
+    # Mark first: a crash while posting must not lead to the same alert twice.
+    _kv_set(instance, alerted_key, "failure")
+    _kv_set(instance, _STATE_KEY.format(subject=_subject(run)), f"failed:{run.run_id}")
+    log.info("sync summary: " + json.dumps({"space": space, "job": run.job_name, "result": "failed",
+                                             "failed_step": step, "attempts": attempts}, ensure_ascii=False))
+    urls = alerts.urls()
+    if urls:
+        for outcome in post_alert(urls, slack_payload(failure_text(alert)), timeout=alerts.timeout, logger=log):
+            log.info(f"failure alert to {outcome.target}: {'sent' if outcome.ok else 'FAILED ' + outcome.detail}")
+    return True
+
+
+def handle_run_success(instance: DagsterInstance, run: DagsterRun, alerts: AlertResource, log) -> bool:
+    """Post a recovery alert when ``run``'s space (or job) was failing; returns True when one was posted now."""
+    state_key = _STATE_KEY.format(subject=_subject(run))
+    state = _kv_get(instance, state_key)
+    if not state or not state.startswith("failed:"):
+        return False
+    alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
+    if _kv_get(instance, alerted_key):
+        return False
+    _kv_set(instance, alerted_key, "recovery")
+    _kv_set(instance, state_key, f"ok:{run.run_id}")
+    text = recovery_text(run.tags.get(PARTITION_TAG), run.job_name, run_url(alerts.webserver_url, run.run_id))
+    urls = alerts.urls()
+    if urls:
+        for outcome in post_alert(urls, slack_payload(text), timeout=alerts.timeout, logger=log):
+            log.info(f"recovery alert to {outcome.target}: {'sent' if outcome.ok else 'FAILED ' + outcome.detail}")
+    return True
+
+
+def build_alert_sensors(settings: Settings) -> list[SensorDefinition]:
+    secrets = settings.secrets()
+
+    @run_failure_sensor(
+        name="docmost_failure_alerts",
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Posts one Slack-compatible message per failed run to every ALERT_WEBHOOK_URLS URL.",
+    )
+    def docmost_failure_alerts(context: RunFailureSensorContext, alerts: AlertResource):
+        failure_message = context.failure_event.message if context.failure_event else None
+        handle_run_failure(context.instance, context.dagster_run, context.get_step_failure_events(),
+                           failure_message, alerts, secrets, context.log)
+
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        name="docmost_recovery_alerts",
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Posts a recovery message when a space whose last run failed succeeds again.",
+    )
+    def docmost_recovery_alerts(context: RunStatusSensorContext, alerts: AlertResource):
+        handle_run_success(context.instance, context.dagster_run, alerts, context.log)
+
+    return [docmost_failure_alerts, docmost_recovery_alerts]

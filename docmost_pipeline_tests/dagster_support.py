@@ -1,0 +1,57 @@
+"""Helpers for the Dagster-layer tests: settings, resources and materialization against the Docmost test server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import DagsterInstance, materialize
+
+from docmost_pipeline.assets import SPACES_PARTITIONS, build_assets
+from docmost_pipeline.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.settings import Settings, load_settings
+
+RECORDED_SPACES = ("collisions", "content-gallery", "engineering", "general", "hangul-docs")
+
+
+def make_settings(server, output_dir: Path, **env: str) -> Settings:
+    values = {
+        "DOCMOST_BASE_URL": server.base_url,
+        "DOCMOST_EMAIL": server.email,
+        "DOCMOST_PASSWORD": server.password,
+        "OUTPUT_DIR": str(output_dir),
+        "RAW_EXPORT_RETRY_DELAY": "0.05",
+    }
+    values.update(env)
+    return load_settings(values)
+
+
+def make_resources(server, output_dir: Path, *, password: str | None = None, retries: int = 3,
+                   webhook_urls: str = "", webserver_url: str = "http://127.0.0.1:3030") -> dict:
+    return {
+        "docmost": DocmostResource(
+            base_url=server.base_url,
+            email=server.email,
+            password=password if password is not None else server.password,
+            retries=retries,
+            backoff_base=0.01,
+            connect_timeout=5.0,
+            read_timeout=30.0,
+        ),
+        "output": OutputResource(output_dir=str(output_dir), base_url=server.base_url),
+        "alerts": AlertResource(webhook_urls=webhook_urls, webserver_url=webserver_url),
+    }
+
+
+def sync_space(instance: DagsterInstance, settings: Settings, resources: dict, slug: str, *, assets=None,
+               raise_on_error: bool = False, tags: dict | None = None):
+    """Materialize the four assets of one space partition in-process, as the sync job would."""
+    if slug not in instance.get_dynamic_partitions(SPACES_PARTITIONS.name):
+        instance.add_dynamic_partitions(SPACES_PARTITIONS.name, [slug])
+    return materialize(
+        assets if assets is not None else build_assets(settings),
+        instance=instance,
+        resources=resources,
+        partition_key=slug,
+        raise_on_error=raise_on_error,
+        tags=tags,
+    )

@@ -1,11 +1,12 @@
 """Test helper process: read OUTPUT_DIR/<space> over and over until STOP_FILE exists; report what it saw.
 
-usage: python -m docmost_pipeline_tests.publish.reader OUTPUT_DIR SPACE STOP_FILE
+usage: python -m docmost_pipeline_tests.publish.reader OUTPUT_DIR SPACE STOP_FILE [--allow-missing]
 
 Each snapshot opens the live path once (following the symlink in symlink mode) and reads the whole tree through
 that directory descriptor, as a reader that resolved the path before a switch would. A snapshot must show exactly
 one complete generation: stamp parseable, stamp run id == generation named in every file, the file set of that
-generation, no partial file. The live path must never be missing. A snapshot whose version was pruned while it
+generation, no partial file. The live path must never be missing (with --allow-missing, used while unpublishing,
+it may vanish, but only for good: once missing it must not come back). A snapshot whose version was pruned while it
 was being read (only possible when the reader holds a version across `keep` publishes) is counted separately.
 Prints one JSON object at the end.
 """
@@ -80,6 +81,7 @@ def still_kept(output_dir: str, space: str, version: str) -> bool:
 
 def main() -> int:
     output_dir, space, stop_file = sys.argv[1:4]
+    allow_missing = "--allow-missing" in sys.argv[4:]
     live = os.path.join(output_dir, space)
     report = {"snapshots": 0, "generations": [], "failures": [], "pruned_while_reading": 0, "missing": 0}
     last_generation = None
@@ -88,7 +90,8 @@ def main() -> int:
             generation, version = snapshot(live)
         except FileNotFoundError as error:
             report["missing"] += 1
-            report["failures"].append(f"live path or stamp missing: {error}")
+            if not allow_missing:
+                report["failures"].append(f"live path or stamp missing: {error}")
             continue
         except Vanished as vanished:
             # Legitimate only when the version this snapshot holds was pruned meanwhile.
@@ -100,6 +103,8 @@ def main() -> int:
         except AssertionError as error:
             report["failures"].append(str(error))
             continue
+        if report["missing"]:
+            report["failures"].append("the live path came back after it was missing")
         report["snapshots"] += 1
         if generation != last_generation:
             report["generations"].append(generation)

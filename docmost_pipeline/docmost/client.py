@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 import zipfile
@@ -120,6 +121,30 @@ def _docmost_message(response: httpx.Response, body: bytes) -> object:
     return None
 
 
+class _RedactSessionCookies(logging.Filter):
+    """httpcore logs raw response headers at DEBUG, ``set-cookie: authToken=...`` included: redact the value."""
+
+    PATTERN = re.compile(r"(authToken=)[^;'\"\s,)]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken log record is not ours to fix
+            return True
+        if "authToken=" in message:
+            record.msg = self.PATTERN.sub(r"\1REDACTED", message)
+            record.args = ()
+        return True
+
+
+_REDACTOR = _RedactSessionCookies()
+# Filters on a logger only see records created by that very logger, hence one per httpcore/httpx module logger.
+for _name in ("httpx", "httpcore", "httpcore.http11", "httpcore.http2", "httpcore.connection",
+              "httpcore.connection_pool", "httpcore.proxy", "httpcore.socks"):
+    if _REDACTOR not in logging.getLogger(_name).filters:
+        logging.getLogger(_name).addFilter(_REDACTOR)
+
+
 class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
     """The session cookie is kept privately and sent explicitly; httpx's jar must not keep a second copy."""
 
@@ -153,6 +178,7 @@ class DocmostClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.login_count = 0
+        self.page_size = PAGE_SIZE  # Docmost's maximum; tests lower it to exercise pagination
         self.log = logger or logging.getLogger(__name__)
         self._login_lock = threading.Lock()
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
@@ -356,7 +382,7 @@ class DocmostClient:
         """Every item of a paginated list, following cursors or page numbers until ``hasNextPage`` is false."""
         endpoint = f"POST {path}"
         items: list[dict] = []
-        body = dict(base_body, limit=PAGE_SIZE)
+        body = dict(base_body, limit=self.page_size)
         seen_cursors: set[str] = set()
         for _ in range(MAX_LIST_REQUESTS):
             payload = self._post_json(path, body)
@@ -373,9 +399,9 @@ class DocmostClient:
                 if cursor in seen_cursors:
                     raise DocmostError(endpoint, 200, None, "pagination returned the same cursor twice")
                 seen_cursors.add(cursor)
-                body = dict(base_body, limit=PAGE_SIZE, cursor=cursor)
+                body = dict(base_body, limit=self.page_size, cursor=cursor)
             elif isinstance(meta.get("page"), int):
-                body = dict(base_body, limit=PAGE_SIZE, page=meta["page"] + 1)
+                body = dict(base_body, limit=self.page_size, page=meta["page"] + 1)
             else:
                 raise DocmostError(endpoint, 200, None, "hasNextPage is true but meta has neither nextCursor nor page")
         raise DocmostError(endpoint, 200, None, f"pagination did not end after {MAX_LIST_REQUESTS} requests")

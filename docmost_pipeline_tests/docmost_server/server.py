@@ -116,7 +116,8 @@ class DocmostTestServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> DocmostTestServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="docmost-test-server", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="docmost-test-server", daemon=True)
         self._thread.start()
         return self
 

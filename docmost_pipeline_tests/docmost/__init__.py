@@ -1,0 +1,1 @@
+"""Tests of the Docmost client and the Docmost test server."""

@@ -1,0 +1,329 @@
+"""DocmostClient against the project's Docmost test server over real sockets (no mocking of httpx)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import zipfile
+
+import httpx
+import pytest
+
+from docmost_pipeline.docmost import (
+    DocmostAuthError,
+    DocmostBadExport,
+    DocmostClient,
+    DocmostEmptySpace,
+    DocmostError,
+    DocmostExportTooLarge,
+    DocmostNotFound,
+    DocmostUnavailable,
+)
+from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
+
+SPACES = "/api/spaces/"
+SIDEBAR = "/api/pages/sidebar-pages"
+EXPORT = "/api/spaces/export"
+LOGIN = "/api/auth/login"
+
+
+def make_client(server, **kwargs) -> DocmostClient:
+    kwargs.setdefault("backoff_base", 0.01)
+    return DocmostClient(server.base_url, server.email, server.password, **kwargs)
+
+
+def space_id(client: DocmostClient, slug: str) -> str:
+    return next(s.id for s in client.list_spaces() if s.slug == slug)
+
+
+# --- completeness ------------------------------------------------------------------------------------------
+def test_lists_every_space(docmost_server):
+    with make_client(docmost_server) as client:
+        spaces = client.list_spaces()
+    assert [s.slug for s in spaces] == ["collisions", "content-gallery", "engineering", "general", "hangul-docs"]
+    assert next(s for s in spaces if s.slug == "hangul-docs").name == "한글 문서"
+
+
+def test_every_page_of_every_recorded_space_is_retrieved(docmost_server):
+    with make_client(docmost_server) as client:
+        trees = {s.slug: client.list_pages(s.id) for s in client.list_spaces()}
+    engineering = trees["engineering"]
+    assert len(engineering) == 100
+    assert len({p.id for p in engineering}) == 100
+    assert sum(1 for p in engineering if p.parent_page_id is None) == 45
+    api_reference = next(p for p in engineering if p.title == "API Reference")
+    assert sum(1 for p in engineering if p.parent_page_id == api_reference.id) == 30
+    assert len(trees["hangul-docs"]) == 34
+    assert len(trees["content-gallery"]) == 20
+    assert len(trees["collisions"]) == 7
+    assert trees["general"] == []
+    # Titles exactly as stored: None, "" and trailing spaces survive.
+    hangul_titles = [p.title for p in trees["hangul-docs"]]
+    assert None in hangul_titles and "" in hangul_titles and "끝에 공백이 있는 제목   " in hangul_titles
+    # Depth first: every parent comes before its children.
+    seen: set[str] = set()
+    for page in engineering:
+        assert page.parent_page_id is None or page.parent_page_id in seen
+        seen.add(page.id)
+
+
+def test_pages_after_the_twentieth_are_followed_at_small_page_sizes(docmost_server):
+    with make_client(docmost_server) as client:
+        engineering = space_id(client, "engineering")
+        client.page_size = 5
+        docmost_server.clear_requests()
+        pages = client.list_pages(engineering)
+    assert len(pages) == 100
+    # 9 root requests at limit 5 as recorded, 6 for API Reference's 30 children, plus the other parents.
+    assert docmost_server.count(SIDEBAR) > 15
+
+
+def test_spaces_pagination_with_limit_2(docmost_server):
+    with make_client(docmost_server) as client:
+        client.page_size = 2
+        slugs = [s.slug for s in client.list_spaces()]
+    assert slugs == ["collisions", "content-gallery", "engineering", "general", "hangul-docs"]
+    assert docmost_server.count(SPACES, 200) == 3
+
+
+def test_legacy_page_number_pagination(docmost_server):
+    docmost_server.faults.set_legacy_pagination(True)
+    with make_client(docmost_server) as client:
+        client.page_size = 2
+        spaces = client.list_spaces()
+        client.page_size = 7
+        pages = client.list_pages(next(s.id for s in spaces if s.slug == "engineering"))
+    assert len(spaces) == 5
+    assert len(pages) == 100
+
+
+# --- sessions and the auth rate limit ------------------------------------------------------------------------
+def test_logs_in_once_and_reuses_the_session(docmost_server):
+    with make_client(docmost_server) as client:
+        for space in client.list_spaces():
+            client.list_pages(space.id)
+    assert client.login_count == 1
+    assert docmost_server.count(LOGIN) == 1
+
+
+def test_sync_of_30_spaces_never_trips_the_auth_rate_limit(docmost_server, tmp_path):
+    docmost_server.clone_spaces(30)
+    with make_client(docmost_server) as client:
+        spaces = client.list_spaces()
+        assert len(spaces) == 35
+        for space in spaces:
+            client.list_pages(space.id)
+            try:
+                client.export_space(space.id, tmp_path / f"{space.slug}.zip")
+            except DocmostEmptySpace:
+                assert space.slug == "general"
+    assert client.login_count == 1
+    assert docmost_server.count(LOGIN) == 1
+    assert not any(r.status == 429 for r in docmost_server.requests)
+
+
+def test_relogin_once_when_the_session_expires_mid_run(docmost_server):
+    with make_client(docmost_server) as client:
+        engineering = space_id(client, "engineering")
+        docmost_server.faults.expire_sessions_after(3)
+        pages = client.list_pages(engineering)
+    assert len(pages) == 100
+    assert client.login_count == 2
+    assert docmost_server.count(SIDEBAR, 401) == 1
+
+
+def test_wrong_password_is_an_auth_error_and_never_retried(docmost_server):
+    client = make_client(docmost_server)  # still holds the old password
+    docmost_server.set_password("rotated-on-the-server")
+    with client, pytest.raises(DocmostAuthError) as caught:
+        client.list_spaces()
+    assert client.login_count == 1
+    assert docmost_server.count(LOGIN) == 1
+    assert caught.value.status == 401
+    assert "POST /api/auth/login" in str(caught.value)
+    assert "Email or password does not match" in str(caught.value)
+
+
+def test_login_429_waits_as_retry_after_auth_says(docmost_server):
+    docmost_server.set_auth_rate_limit(window_seconds=1.0, limit=2)
+    with httpx.Client(base_url=docmost_server.base_url) as http:
+        for _ in range(3):  # the third one opens a 1 s block
+            http.post(LOGIN, json={"email": docmost_server.email, "password": "wrong"})
+    started = time.monotonic()
+    with make_client(docmost_server) as client:
+        client.list_spaces()
+    waited = time.monotonic() - started
+    assert client.login_count == 2
+    assert docmost_server.count(LOGIN, 429) == 2  # the one above and the client's first try
+    assert waited >= 0.9
+
+
+# --- retries -------------------------------------------------------------------------------------------------
+def test_retries_5xx_then_succeeds(docmost_server):
+    docmost_server.faults.fail(SPACES, times=2, status=503)
+    with make_client(docmost_server) as client:
+        assert len(client.list_spaces()) == 5
+    assert [r.status for r in docmost_server.requests if r.path == SPACES] == [503, 503, 200]
+
+
+def test_backoff_grows_exponentially(docmost_server):
+    docmost_server.faults.fail(SPACES, times=3, status=500)
+    started = time.monotonic()
+    with make_client(docmost_server, backoff_base=0.1) as client:
+        client.list_spaces()
+    # 0.1 + 0.2 + 0.4 without jitter; the jitter adds at most 0.1 per retry
+    assert 0.7 <= time.monotonic() - started < 2.0
+
+
+def test_gives_up_after_the_configured_retries(docmost_server):
+    docmost_server.faults.fail(SPACES, times=10, status=502)
+    with make_client(docmost_server, retries=2) as client, pytest.raises(DocmostUnavailable) as caught:
+        client.list_spaces()
+    assert docmost_server.count(SPACES, 502) == 3
+    assert caught.value.status == 502
+    assert "POST /api/spaces/" in str(caught.value) and "502" in str(caught.value)
+
+
+def test_429_with_retry_after_is_honoured(docmost_server):
+    docmost_server.faults.rate_limit(SPACES, times=1, retry_after=0.6)
+    started = time.monotonic()
+    with make_client(docmost_server) as client:
+        client.login()
+        client.list_spaces()
+    assert time.monotonic() - started >= 0.6
+    assert [r.status for r in docmost_server.requests if r.path == SPACES] == [429, 200]
+
+
+def test_slow_response_times_out_and_is_retried(docmost_server):
+    docmost_server.faults.delay(SPACES, 1.5, times=1)
+    with make_client(docmost_server, read_timeout=0.3) as client:
+        assert len(client.list_spaces()) == 5
+
+
+def test_connection_refused_is_retried_then_unavailable():
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = DocmostClient(f"http://127.0.0.1:{port}", "a@example.com", "pw", retries=1, backoff_base=0.01)
+    with client, pytest.raises(DocmostUnavailable, match="POST /api/auth/login.*ConnectError"):
+        client.list_spaces()
+    assert client.login_count == 2
+
+
+# --- errors ---------------------------------------------------------------------------------------------------
+def test_errors_name_endpoint_status_and_docmost_message(docmost_server, tmp_path):
+    with make_client(docmost_server) as client:
+        with pytest.raises(DocmostNotFound) as missing:
+            client.export_space("01a20071-e23b-7000-8000-0000deadbeef", tmp_path / "x.zip")
+        client.page_size = 101
+        with pytest.raises(DocmostError) as invalid:
+            client.list_spaces()
+    assert str(missing.value).startswith("POST /api/spaces/export failed (HTTP 404)")
+    assert missing.value.docmost_message == "Space permissions not found"
+    assert invalid.value.status == 400
+    assert invalid.value.docmost_message == "limit must not be greater than 100"  # Docmost sent a list
+    assert not (tmp_path / "x.zip").exists() and not list(tmp_path.iterdir())
+
+
+def test_empty_space_export_is_its_own_error(docmost_server, tmp_path):
+    with make_client(docmost_server) as client, pytest.raises(DocmostEmptySpace):
+        client.export_space(space_id(client, "general"), tmp_path / "general.zip")
+
+
+# --- exports -------------------------------------------------------------------------------------------------
+def test_export_is_streamed_to_file_with_size_and_hash(docmost_server, tmp_path):
+    import hashlib
+
+    with make_client(docmost_server) as client:
+        download = client.export_space(space_id(client, "engineering"), tmp_path / "engineering.zip")
+    recorded = (FIXTURES_DIR / "engineering.zip").read_bytes()
+    assert download.path.read_bytes() == recorded
+    assert download.bytes == len(recorded)
+    assert download.sha256 == hashlib.sha256(recorded).hexdigest()
+    assert download.seconds >= 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["engineering.zip"]
+
+
+def test_export_larger_than_the_maximum_is_refused(docmost_server, tmp_path):
+    with make_client(docmost_server, max_export_bytes=10_000) as client:
+        with pytest.raises(DocmostExportTooLarge, match="maximum of 10000 bytes"):
+            client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
+    assert list(tmp_path.iterdir()) == []
+    assert docmost_server.count(EXPORT) == 1  # not retried
+
+
+def test_connection_reset_mid_download_is_retried(docmost_server, tmp_path):
+    docmost_server.faults.reset_connection(EXPORT, after_bytes=20_000, times=1)
+    with make_client(docmost_server) as client:
+        download = client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
+    assert download.path.read_bytes() == (FIXTURES_DIR / "engineering.zip").read_bytes()
+    assert docmost_server.count(EXPORT) == 2
+
+
+def test_connection_reset_every_time_gives_a_clear_error(docmost_server, tmp_path):
+    docmost_server.faults.reset_connection(EXPORT, after_bytes=20_000, times=10)
+    with make_client(docmost_server, retries=2) as client:
+        with pytest.raises(DocmostUnavailable, match=r"POST /api/spaces/export failed \(no response\)"):
+            client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_truncated_zip_is_retried_then_reported(docmost_server, tmp_path):
+    docmost_server.faults.truncate_export(EXPORT, to_bytes=30_000, times=1)
+    with make_client(docmost_server) as client:
+        download = client.export_space(space_id(client, "engineering"), tmp_path / "ok.zip")
+        assert zipfile.is_zipfile(download.path)
+        docmost_server.faults.truncate_export(EXPORT, to_bytes=30_000, times=10)
+        with pytest.raises(DocmostBadExport, match="not a readable ZIP"):
+            client.export_space(space_id(client, "engineering"), tmp_path / "bad.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.zip"]
+
+
+def test_page_export_returns_a_zip_of_that_page(docmost_server, tmp_path):
+    with make_client(docmost_server) as client:
+        pages = client.list_pages(space_id(client, "collisions"))
+        lost = next(p for p in pages if p.slug_id == "QFeHBE952J")
+        download = client.export_page(lost.id, tmp_path / "page.zip")
+    assert download.path.read_bytes() == (FIXTURES_DIR / "page-exports" / "QFeHBE952J.attachments.zip").read_bytes()
+
+
+# --- spaces appearing and disappearing ---------------------------------------------------------------------
+def test_extra_space_appearing_and_disappearing(docmost_server):
+    with make_client(docmost_server) as client:
+        before = {s.slug for s in client.list_spaces()}
+        docmost_server.add_space("extra", "Extra")
+        during = {s.slug for s in client.list_spaces()}
+        docmost_server.remove_space("extra")
+        docmost_server.hide_space("engineering")
+        after = {s.slug for s in client.list_spaces()}
+    assert during - before == {"extra"}
+    assert after == before - {"engineering"}
+
+
+# --- secrets ---------------------------------------------------------------------------------------------------
+def test_secrets_never_reach_logs_errors_or_repr(docmost_server, caplog, tmp_path):
+    caplog.set_level(logging.DEBUG)
+    docmost_server.faults.expire_sessions_after(2)
+    docmost_server.faults.fail(SPACES, times=1)
+    messages = []
+    with make_client(docmost_server) as client:
+        client.list_spaces()
+        client.list_pages(space_id(client, "collisions"))
+        cookies = set(docmost_server._sessions)  # the live session token(s)
+        messages.append(repr(client))
+        with pytest.raises(DocmostNotFound) as caught:
+            client.export_space("01a20071-e23b-7000-8000-0000deadbeef", tmp_path / "x.zip")
+        messages.append(str(caught.value))
+    wrong = make_client(docmost_server)
+    wrong_password = "S3cret-wrong-Passw0rd"
+    wrong._DocmostClient__password = wrong_password
+    with wrong, pytest.raises(DocmostAuthError) as refused:
+        wrong.list_spaces()
+    messages += [str(refused.value), repr(refused.value), repr(wrong)]
+    assert client.login_count == 2 and cookies
+    text = caplog.text + "\n".join(messages)
+    assert "logging in again" in caplog.text  # the log is really captured
+    for secret in [docmost_server.password, wrong_password, *cookies]:
+        assert secret not in text

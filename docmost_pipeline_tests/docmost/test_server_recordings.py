@@ -1,0 +1,160 @@
+"""The test server speaks Docmost 0.95: its answers to the recorded requests equal the recorded responses."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from docmost_pipeline_tests.docmost_server.recordings import API_DIR, FIXTURES_DIR
+
+INDEX = json.loads((API_DIR / "index.json").read_text(encoding="utf-8"))
+JSON_LISTS = [e for e in INDEX if e["status"] == 200 and e["path"] in ("/api/spaces/", "/api/pages/sidebar-pages")]
+ERRORS = [e for e in INDEX if e["name"].startswith("error.") and e["name"] != "error.login.rate-limited"]
+EXPORTS = [e for e in INDEX if e["name"].startswith("export.")]
+
+
+@contextlib.contextmanager
+def logged_in(server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.base_url) as http:
+        response = http.post("/api/auth/login", json={"email": server.email, "password": server.password})
+        assert response.status_code == 200, response.text
+        yield http
+
+
+def test_every_recorded_list_request_is_recorded(docmost_server):
+    assert len(JSON_LISTS) == 50  # guards the selection below: spaces (3) + sidebar (47) recordings
+
+
+@pytest.mark.parametrize("entry", JSON_LISTS, ids=[e["name"] for e in JSON_LISTS])
+def test_list_answers_equal_the_recording_byte_for_byte(docmost_server, entry):
+    # The Collisions space was created after the spaces list was recorded.
+    docmost_server.hide_space("collisions")
+    with logged_in(docmost_server) as http:
+        response = http.post(entry["path"], json=entry["request_body"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.content == (FIXTURES_DIR / entry["body_file"]).read_bytes()
+
+
+def test_collisions_sidebar_equals_its_recording(docmost_server):
+    recorded = (API_DIR / "sidebar.collisions.root.limit-100.page-1.json").read_bytes()
+    space_id = json.loads(recorded)["data"]["items"][0]["spaceId"]
+    with logged_in(docmost_server) as http:
+        response = http.post("/api/pages/sidebar-pages", json={"spaceId": space_id, "limit": 100})
+    assert response.content == recorded
+
+
+@pytest.mark.parametrize("entry", ERRORS, ids=[e["name"] for e in ERRORS])
+def test_error_answers_equal_the_recording(docmost_server, entry):
+    cookie_less = "no-cookie" in entry["name"] or "login" in entry["name"]
+    opened = httpx.Client(base_url=docmost_server.base_url) if cookie_less else logged_in(docmost_server)
+    with opened as http:
+        if "request_body_raw" in entry and entry.get("request_body") is None:
+            response = http.post(entry["path"], content=entry["request_body_raw"].encode(),
+                                 headers={"content-type": "application/json"})
+        else:
+            response = http.post(entry["path"], json=entry["request_body"])
+    assert response.status_code == entry["status"]
+    assert response.content == (FIXTURES_DIR / entry["body_file"]).read_bytes()
+
+
+def test_eleventh_login_within_the_window_is_rate_limited_like_docmost(docmost_server):
+    recorded = json.loads((API_DIR / "error.login.rate-limited.headers.json").read_text(encoding="utf-8"))
+    with httpx.Client(base_url=docmost_server.base_url) as http:
+        remaining = []
+        for _ in range(10):
+            response = http.post("/api/auth/login", json={"email": docmost_server.email, "password": "nope"})
+            assert response.status_code == 401
+            remaining.append(int(response.headers["x-ratelimit-remaining-auth"]))
+        response = http.post("/api/auth/login", json={"email": docmost_server.email, "password": docmost_server.password})
+    assert remaining == list(range(9, -1, -1))
+    assert response.status_code == 429
+    assert response.headers["retry-after-auth"] == "60"
+    assert response.json() == recorded["body"]
+
+
+def test_malformed_login_does_not_count_against_the_rate_limit(docmost_server):
+    with httpx.Client(base_url=docmost_server.base_url) as http:
+        http.post("/api/auth/login", content=b"{", headers={"content-type": "application/json"})
+        response = http.post("/api/auth/login", json={"email": docmost_server.email, "password": docmost_server.password})
+    assert response.headers["x-ratelimit-remaining-auth"] == "9"
+
+
+def test_login_sets_the_auth_cookie_like_the_recording(docmost_server):
+    with httpx.Client(base_url=docmost_server.base_url) as http:
+        response = http.post("/api/auth/login", json={"email": docmost_server.email, "password": docmost_server.password})
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("authToken=")
+    assert cookie.endswith("; HttpOnly; SameSite=Lax") and "; Path=/; Expires=" in cookie
+    assert response.content == (API_DIR / "auth-login.ok.json").read_bytes()
+
+
+@pytest.mark.parametrize("entry", EXPORTS, ids=[e["name"] for e in EXPORTS])
+def test_space_export_is_the_recorded_zip_with_the_recorded_headers(docmost_server, entry):
+    recorded = json.loads((FIXTURES_DIR / entry["headers_file"]).read_text(encoding="utf-8"))
+    with logged_in(docmost_server) as http:
+        response = http.post(entry["path"], json=entry["request_body"])
+    assert response.status_code == 200
+    headers = dict((k.lower(), v) for k, v in recorded["headers"])
+    for name in ("content-type", "content-disposition", "transfer-encoding", "x-frame-options"):
+        assert response.headers[name] == headers[name]
+    assert "content-length" not in response.headers
+    slug = entry["name"].split(".", 1)[1]
+    assert response.content == (FIXTURES_DIR / f"{slug}.zip").read_bytes()
+
+
+def test_recorded_page_exports_are_served_byte_for_byte(docmost_server):
+    with logged_in(docmost_server) as http:
+        for path in sorted(API_DIR.glob("page-export.*.headers.json")):
+            recorded = json.loads(path.read_text(encoding="utf-8"))
+            response = http.post("/api/pages/export", json=recorded["request"]["body"])
+            assert response.status_code == 200
+            assert response.content == (FIXTURES_DIR / recorded["body_file"]).read_bytes(), path.name
+            headers = dict((k.lower(), v) for k, v in recorded["headers"])
+            assert response.headers["content-type"] == headers["content-type"]
+            assert response.headers["content-disposition"] == headers["content-disposition"]
+
+
+def test_general_space_has_no_pages_and_export_says_so(docmost_server):
+    with logged_in(docmost_server) as http:
+        spaces = http.post("/api/spaces/", json={}).json()["data"]["items"]
+        general = next(s for s in spaces if s["slug"] == "general")
+        sidebar = http.post("/api/pages/sidebar-pages", json={"spaceId": general["id"]}).json()
+        export = http.post("/api/spaces/export",
+                           json={"spaceId": general["id"], "format": "markdown", "includeAttachments": True})
+    assert sidebar["data"]["items"] == []
+    assert export.status_code == 400
+    assert export.json()["message"] == "No accessible pages to export"
+
+
+def test_pages_without_recorded_sidebar_come_from_the_export_metadata(docmost_server):
+    engineering = docmost_server.space_by_slug("engineering")
+    by_title = {p["title"]: p for p in engineering.pages.values()}
+    assert len(engineering.pages) == 100
+    migrations = by_title["Migrations"]
+    database = engineering.pages[migrations["parentPageId"]]
+    assert database["title"] == "Database" and database["hasChildren"] is True
+    assert by_title["RFC-0001: Adopt Docmost"]["parentPageId"] == by_title["RFC Process"]["id"]
+    assert len(docmost_server.space_by_slug("hangul-docs").pages) == 34
+    assert len(docmost_server.space_by_slug("content-gallery").pages) == 20
+
+
+def test_control_endpoint_steers_faults_over_http(docmost_server):
+    with logged_in(docmost_server) as http:
+        control = http.post("/__control__/faults", json={"op": "fail", "path": "/api/spaces/", "times": 1, "status": 502})
+        assert control.status_code == 200 and control.json()["ok"] is True
+        assert http.post("/api/spaces/", json={}).status_code == 502
+        assert http.post("/api/spaces/", json={}).status_code == 200
+        unknown = http.post("/__control__/faults", json={"op": "format_disk"})
+    assert unknown.status_code == 400 and "unknown fault operation" in unknown.json()["error"]
+
+
+def test_server_refuses_non_loopback_addresses():
+    from docmost_pipeline_tests.docmost_server import DocmostTestServer
+
+    with pytest.raises(ValueError, match="loopback"):
+        DocmostTestServer(host="0.0.0.0")

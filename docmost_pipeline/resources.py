@@ -130,15 +130,21 @@ class AlertResource(ConfigurableResource):
         return f"AlertResource({len(self.urls())} webhook(s), webserver_url={self.webserver_url!r})"
 
 
-def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
-    """Resources for the Definitions: credentials through EnvVar, the rest from validated settings."""
+def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, ConfigurableResource]:
+    """Resources from validated settings; credentials and webhook URLs through ``EnvVar`` for the Definitions (the
+    UI shows the variable names only). ``env_vars=False`` passes the values themselves, for in-process use outside
+    a Dagster run (``docmost-pipeline sync``), where an EnvVar would not be resolved."""
     from dagster import EnvVar
 
+    def secret(name: str, value):
+        return EnvVar(name) if env_vars else (value or "")
+
+    webhooks = ",".join(settings.alert_webhook_urls)
     return {
         "docmost": DocmostResource(
-            base_url=EnvVar("DOCMOST_BASE_URL"),
-            email=EnvVar("DOCMOST_EMAIL"),
-            password=EnvVar("DOCMOST_PASSWORD"),
+            base_url=secret("DOCMOST_BASE_URL", settings.docmost_base_url),
+            email=secret("DOCMOST_EMAIL", settings.docmost_email),
+            password=secret("DOCMOST_PASSWORD", settings.docmost_password),
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             retries=settings.retries,
@@ -152,7 +158,7 @@ def build_resources(settings: Settings) -> dict[str, ConfigurableResource]:
             base_url=settings.docmost_base_url,
         ),
         "alerts": AlertResource(
-            webhook_urls=EnvVar("ALERT_WEBHOOK_URLS") if settings.alert_webhook_urls else "",
+            webhook_urls=secret("ALERT_WEBHOOK_URLS", webhooks) if webhooks else "",
             webserver_url=settings.dagster_webserver_url,
         ),
     }

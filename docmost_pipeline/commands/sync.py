@@ -1,0 +1,111 @@
+"""``docmost-pipeline sync [SPACE...]``: run the four sync assets in-process, without the Dagster daemon.
+
+The old tool's ``-once``: discovers the selected Docmost spaces (or takes the given slugs), registers them as
+``docmost_spaces`` partitions, materializes raw_export -> published_space for each, prints one summary line per
+space and exits non-zero if any space failed. Runs are recorded in the Dagster instance of DAGSTER_HOME when it
+is set (so they show in the UI), else in a temporary one.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import ExitStack
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sync",
+        help="export, convert and publish Docmost spaces once, in-process (no daemon)",
+        description="Materialize raw_export -> published_space for each space (all selected spaces by default).",
+    )
+    parser.add_argument("spaces", nargs="*", metavar="SPACE", help="space slugs (default: every selected space)")
+    parser.set_defaults(func=run)
+
+
+def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
+    from dagster import DagsterEventType
+
+    published = result.asset_materializations_for_node("published_space")
+    if result.success and published:
+        meta = published[0].metadata
+        pages = meta["pages_live"].value
+        version = meta["version"].value
+        empty = " (empty space)" if meta["empty_space"].value else ""
+        return True, f"{slug}: published{empty} {pages} pages, version {version}, {seconds:.1f}s"
+    failed_checks = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
+    failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    if failed_checks:
+        reason = "blocking check failed: " + ", ".join(failed_checks) + " (previous version stays live)"
+    elif failures:
+        event = failures[-1]
+        error = event.step_failure_data.error if event.step_failure_data else None
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (error.message.strip().splitlines()[0] if error and error.message.strip() else event.message) or ""
+        reason = f"{event.step_key} failed: {message}"
+    else:
+        reason = "failed"
+    return False, f"{slug}: FAILED {reason}, {seconds:.1f}s"
+
+
+def run(args) -> int:
+    from dagster import DagsterInstance, materialize
+
+    from docmost_pipeline.alerts import redact
+    from docmost_pipeline.assets import SPACES_PARTITIONS, build_assets
+    from docmost_pipeline.resources import build_resources, close_cached_clients
+    from docmost_pipeline.settings import SettingsError, load_settings, space_selected
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if not settings.docmost_configured:
+        print("configuration error: DOCMOST_BASE_URL is not set (also DOCMOST_EMAIL, DOCMOST_PASSWORD)",
+              file=sys.stderr)
+        return 2
+    os.environ.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
+    resources = build_resources(settings, env_vars=False)
+    secrets = settings.secrets()
+
+    with ExitStack() as stack:
+        if os.environ.get("DAGSTER_HOME"):
+            instance = stack.enter_context(DagsterInstance.get())
+        else:
+            instance = stack.enter_context(DagsterInstance.ephemeral())
+        stack.callback(close_cached_clients)
+        try:
+            spaces = resources["docmost"].get_client().list_spaces()
+        except Exception as exc:  # a login or connection problem: one clear line, no traceback, no secret
+            print(f"cannot list Docmost spaces: {redact(str(exc), secrets)}", file=sys.stderr)
+            return 1
+        by_slug = {s.slug: s for s in spaces}
+        if args.spaces:
+            unknown = [slug for slug in args.spaces if slug not in by_slug]
+            if unknown:
+                print(f"unknown space(s): {', '.join(unknown)}; Docmost has: {', '.join(sorted(by_slug))}",
+                      file=sys.stderr)
+                return 2
+            slugs = list(dict.fromkeys(args.spaces))
+        else:
+            slugs = sorted(s.slug for s in spaces
+                           if space_selected(s.slug, s.name, settings.spaces_include, settings.spaces_exclude))
+        known = set(instance.get_dynamic_partitions(SPACES_PARTITIONS.name))
+        new = [slug for slug in slugs if slug not in known]
+        if new:
+            instance.add_dynamic_partitions(SPACES_PARTITIONS.name, new)
+        assets = build_assets(settings)
+        failed = 0
+        for slug in slugs:
+            started = time.monotonic()
+            result = materialize(assets, instance=instance, resources=resources, partition_key=slug,
+                                 raise_on_error=False, tags={"docmost/trigger": "cli"},
+                                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+            ok, line = _summary(slug, result, time.monotonic() - started)
+            failed += 0 if ok else 1
+            print(redact(line, secrets), flush=True)
+        print(f"{len(slugs) - failed} of {len(slugs)} space(s) synced" + (f", {failed} failed" if failed else ""))
+        return 1 if failed else 0

@@ -1,0 +1,115 @@
+"""``make run``: start ``dagster dev`` (webserver + daemon) on 127.0.0.1 for this project.
+
+``python -m docmost_pipeline.devrun --port 3030``: loads ``.env``, validates the configuration (one clear line on
+error), and when DOCMOST_BASE_URL is unset starts the project's Docmost test server as a subprocess on a free
+127.0.0.1 port with demo credentials, points DOCMOST_* at it and says so loudly, so a newcomer sees a full run
+without a Docmost. The demo server is stopped when dagster exits (or on Ctrl-C / SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from docmost_pipeline.settings import SettingsError, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_EMAIL = "admin@example.com"
+DEMO_PASSWORD = "fixture-password"
+
+
+def banner(lines: list[str]) -> str:
+    width = max(len(line) for line in lines) + 4
+    edge = "#" * width
+    return "\n".join([edge, *(f"# {line.ljust(width - 4)} #" for line in lines), edge])
+
+
+def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """Start the Docmost test server on a free 127.0.0.1 port; returns (process, base URL)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "docmost_pipeline_tests.docmost_server", "--port", "0",
+         "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
+        cwd=str(REPO_ROOT),
+        env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    base_url = (process.stdout.readline() if process.stdout else "").strip()
+    if not base_url.startswith("http://127.0.0.1:"):
+        process.kill()
+        raise RuntimeError("the demo Docmost test server did not start (no base URL printed)")
+    return process, base_url
+
+
+def stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m docmost_pipeline.devrun",
+                                     description="Start dagster dev (webserver + daemon) for docmost_pipeline.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3030")))
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+
+    os.chdir(REPO_ROOT)
+    try:
+        settings = load_settings()  # also loads .env into os.environ (never overriding what is set)
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    env = dict(os.environ)
+    env.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
+    env.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
+    env.setdefault("DAGSTER_WEBSERVER_URL", f"http://{args.host}:{args.port}")
+    dagster_home = Path(env["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_bytes((REPO_ROOT / "dagster.yaml").read_bytes())
+
+    demo: subprocess.Popen | None = None
+    if not settings.docmost_configured:
+        demo, base_url = start_demo_server(env)
+        env.update(DOCMOST_BASE_URL=base_url, DOCMOST_EMAIL=DEMO_EMAIL, DOCMOST_PASSWORD=DEMO_PASSWORD)
+        env.setdefault("OUTPUT_DIR", str(REPO_ROOT / "output"))
+        print(banner([
+            "DEMO MODE: DOCMOST_BASE_URL is not set.",
+            f"Serving the bundled demo export (recorded Docmost 0.95 spaces) at {base_url}",
+            "through the project's Docmost TEST SERVER. Nothing here comes from a real Docmost.",
+            f"Published trees go to {env['OUTPUT_DIR']}.",
+            "Set DOCMOST_BASE_URL, DOCMOST_EMAIL, DOCMOST_PASSWORD (e.g. in .env) to use a real Docmost.",
+        ]), flush=True)
+
+    command = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port),
+               "-w", str(REPO_ROOT / "workspace.yaml")]
+    print(f"starting dagster dev on http://{args.host}:{args.port} (DAGSTER_HOME={dagster_home})", flush=True)
+    dagster = subprocess.Popen(command, cwd=str(REPO_ROOT), env=env)
+
+    def forward(signum, _frame):
+        if dagster.poll() is None:
+            dagster.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        return dagster.wait()
+    finally:
+        if dagster.poll() is None:
+            stop(dagster, timeout=30)
+        stop(demo)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,7 +155,7 @@ class LinkResolver:
         return self._heading_ids[page_id]
 
     def _doc(self, node: PageNode, target: PageNode, fragment: str, raw: str) -> LinkTarget:
-        href = relative_href(node.dir_path, target.doc_path)
+        href = relative_href(node.doc_dir, target.doc_path)
         if fragment:
             if unquote(fragment) in self._target_heading_ids(target):
                 return LinkTarget(f"{href}#{quote(unquote(fragment), safe='')}", "doc")
@@ -234,7 +234,7 @@ class LinkResolver:
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
                 if fragment:
                     self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
-                here = posixpath.join(self.space_slug, node.dir_path)
+                here = posixpath.join(self.space_slug, node.doc_dir)
                 there = posixpath.join(space, entry["path"])
                 return LinkTarget(relative_href(here, there), "doc")
             path = f"/s/{space}/p/{slug}"
@@ -253,7 +253,7 @@ class LinkResolver:
         if out is None:
             self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export; kept as plain text")
             return LinkTarget(None, "unresolved")
-        return LinkTarget(relative_href(node.dir_path, out), "attachment")
+        return LinkTarget(relative_href(node.doc_dir, out), "attachment")
 
     def _relative(self, path: str, fragment: str, raw: str, node: PageNode) -> LinkTarget:
         decoded = _normal(unquote(path))

@@ -12,6 +12,7 @@ Built once from the ``ExportedPage`` list; every later step (links, front matter
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -44,12 +45,17 @@ class PageNode:
     children: list[PageNode] = field(default_factory=list)
     slug: str = ""
     sidebar_position: int = 0
-    dir_path: str = ""  # folder (relative to out_dir, posix, "" = root) holding this page's doc
+    dir_path: str = ""  # folder (relative to out_dir, posix, "" = root) holding this page (file or folder)
     doc_path: str = ""  # the doc file, relative to out_dir
 
     @property
     def is_category(self) -> bool:
         return bool(self.children)
+
+    @property
+    def doc_dir(self) -> str:
+        """The folder the doc file itself is in: relative links in the doc start here."""
+        return posixpath.dirname(self.doc_path)
 
     @property
     def folder(self) -> str:

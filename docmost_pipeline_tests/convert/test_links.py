@@ -186,3 +186,15 @@ def test_safe_attachment_names_are_ascii_and_keep_extensions():
 def test_plain_heading_ids():
     text = "# Title\n\n## Install Steps\n\n## Install Steps\n\n### With `code`\n\n```\n## fenced\n```\n"
     assert plain_heading_ids(text) == {"install-steps", "install-steps-1"}
+
+
+def test_links_from_a_category_index_doc_start_in_its_own_folder(space):
+    make, nodes = space
+    resolver, _ = make()
+    gs = nodes["gs"]  # written as getting-started/index.md
+    assert gs.doc_path == "getting-started/index.md"
+    assert resolver.resolve("Glossary.md", gs) == LinkTarget("../glossary.md", "doc")
+    assert resolver.resolve("Getting%20Started/Local%20Development%20Setup.md", gs) == \
+        LinkTarget("local-development-setup/index.md", "doc")
+    assert resolver.resolve("files/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png", gs).href == \
+        "../_attachments/01a20070-0dfb-73ce-b295-0818dcbbc27b/architecture-overview.png"

@@ -21,9 +21,10 @@ import re
 
 ALWAYS_ESCAPED = frozenset("{}<$")
 ESCAPED_OUTSIDE_URLS = frozenset("~")
-_URL_RUN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.|mailto:)[^\s<]*")
+_URL_RUN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s<]*")
 _ESM_KEYWORDS = {"import": "&#105;", "export": "&#101;"}
-_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# Characters that can start or end Markdown/MDX syntax inside a line of text.
+_LITERAL_ESCAPED = frozenset("\\`*_[]{}<>()$~|!&")
 
 Edit = tuple[int, int, str]
 
@@ -70,9 +71,14 @@ def escape_text(text: str, *, line_starts: bool = False) -> str:
 
 
 def escape_literal(text: str) -> str:
-    """Backslash-escape every ASCII punctuation character: ``text`` then renders verbatim as Markdown and MDX."""
-    out = "".join("\\" + char if char in _ASCII_PUNCTUATION else char for char in text)
-    return apply_edits(out, [e for e in text_edits(out, 0, len(out), line_starts=True) if e[2] != "\\"])
+    """``text`` (a URL, a file name) escaped so it renders verbatim as Markdown and MDX, e.g. as a link label."""
+    out = []
+    for index, char in enumerate(text):
+        following = text[index + 1 : index + 2]
+        if char in _LITERAL_ESCAPED or (char == ":" and following.isascii() and following.isalpha()):
+            out.append("\\")
+        out.append(char)
+    return "".join(out)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

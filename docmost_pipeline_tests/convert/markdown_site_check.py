@@ -1,0 +1,130 @@
+"""Render every page of the recorded Docmost 0.95 ZIPs with ``render_body`` alone and build them with the real site.
+
+Used by ``test_markdown_build.py`` and runnable by hand (``python -m docmost_pipeline_tests.convert.markdown_site_check
+OUT_DIR``). It isolates the body renderer from the rest of the converter: pages are written flat
+(``<space>/p<NN>.md``), attachments under ASCII names, and a small resolver maps the export's links the way the
+converter does (relative ``.md`` paths -> the flat page, ``files/…`` -> the copied file, Docmost URLs -> plain text).
+The site is copied (node_modules entries symlinked, its cache private) so concurrent builds of ``site/`` do not collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from docmost_pipeline.convert.links import LinkTarget
+from docmost_pipeline.convert.markdown import render_body
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "docmost_pipeline_tests" / "fixtures" / "docmost-0.95"
+SITE = REPO / "site"
+SPACE_ZIPS = ("content-gallery.zip", "engineering.zip", "hangul-docs.zip")
+
+
+def _title_of(markdown: str) -> str | None:
+    first = markdown.split("\n", 1)[0]
+    return first[2:].strip() if first.startswith("# ") else None
+
+
+def render_space(zip_path: Path, out_dir: Path) -> dict[str, list[tuple[str, str]]]:
+    """Write every page of one space ZIP as MDX into ``out_dir``; returns warnings per ZIP entry."""
+    archive = zipfile.ZipFile(zip_path)
+    pages = sorted(name for name in archive.namelist() if name.endswith(".md"))
+    flat = {name: f"p{index:03d}.md" for index, name in enumerate(pages)}
+    files = {name.lstrip("/").replace("//", "/"): name for name in archive.namelist() if "files/" in name and not name.endswith("/")}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "_category_.json").write_text(json.dumps({"label": zip_path.stem}), encoding="utf-8")
+    warnings: dict[str, list[tuple[str, str]]] = {}
+    copied: dict[str, str] = {}
+    for page in pages:
+        page_dir = posixpath.dirname(page)
+
+        def resolve(destination: str, page_dir: str = page_dir) -> LinkTarget:
+            if not destination:
+                return LinkTarget(None, "unresolved")
+            parts = urlsplit(destination)
+            if parts.scheme in ("http", "https") and parts.netloc == "localhost:3000" or destination.startswith("/s/"):
+                return LinkTarget(None, "unresolved")
+            if parts.scheme or destination.startswith("#"):
+                return LinkTarget(destination, "external")
+            path = posixpath.normpath(posixpath.join(page_dir, unquote(parts.path.lstrip("/"))))
+            if path in flat:
+                return LinkTarget(flat[path], "doc")
+            if path in files:
+                if path not in copied:
+                    extension = posixpath.splitext(path)[1]
+                    target = f"files/f{len(copied):03d}{extension}"
+                    (out_dir / "files").mkdir(exist_ok=True)
+                    (out_dir / target).write_bytes(archive.read(files[path]))
+                    copied[path] = target
+                return LinkTarget(copied[path], "attachment")
+            return LinkTarget(None, "unresolved")
+
+        markdown = archive.read(page).decode("utf-8")
+        title = _title_of(markdown)
+        rendered = render_body(markdown, resolve_link=resolve, page_title=title)
+        warnings[page] = rendered.warnings
+        front = "---\n" + f"title: {json.dumps(title or 'Untitled', ensure_ascii=False)}\n" + "---\n\n"
+        (out_dir / flat[page]).write_text(front + rendered.text, encoding="utf-8")
+    return warnings
+
+
+def prepare_site(work: Path) -> Path:
+    """A private copy of ``site/`` (node_modules symlinked) under ``work``."""
+    site = work / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    for entry in SITE.iterdir():
+        if entry.name in ("node_modules", "build", ".docusaurus"):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, site / entry.name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, site / entry.name)
+    # Each package is symlinked, but node_modules/.cache (webpack's persistent cache) stays private: a cache
+    # shared with other builds of site/ can serve their home page bundle.
+    modules = site / "node_modules"
+    modules.mkdir(exist_ok=True)
+    for package in (SITE / "node_modules").iterdir():
+        link = modules / package.name
+        if package.name != ".cache" and not link.exists() and not link.is_symlink():
+            link.symlink_to(package)
+    return site
+
+
+def build(work: Path, docs: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    site = prepare_site(work)
+    env = dict(os.environ, DOCS_DIR=str(docs))
+    return subprocess.run(
+        ["node", str(SITE / "node_modules" / ".bin" / "docusaurus"), "build", "--out-dir", str(work / "build")],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def main(out: str) -> int:
+    work = Path(out)
+    docs = work / "docs"
+    if docs.exists():
+        shutil.rmtree(docs)
+    for name in SPACE_ZIPS:
+        for page, page_warnings in render_space(FIXTURES / name, docs / Path(name).stem).items():
+            for kind, message in page_warnings:
+                print(f"{name}:{page}: {kind}: {message}")
+    result = build(work, docs)
+    sys.stdout.write(result.stdout[-20000:])
+    sys.stderr.write(result.stderr[-20000:])
+    return result.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))

@@ -1,0 +1,331 @@
+"""render_body: one test per construct Docmost 0.95's exporter writes, asserting the exact MDX produced."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from docmost_pipeline.convert.links import LinkTarget
+from docmost_pipeline.convert.markdown import CALLOUT_ADMONITIONS, RenderedBody, render_body
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docmost-0.95"
+
+
+class RecordingResolver:
+    """Resolves like the converter would, and remembers every destination it was asked about."""
+
+    def __init__(self, mapping: dict[str, LinkTarget] | None = None) -> None:
+        self.mapping = mapping or {}
+        self.calls: list[str] = []
+
+    def __call__(self, destination: str) -> LinkTarget:
+        self.calls.append(destination)
+        if destination in self.mapping:
+            return self.mapping[destination]
+        if destination == "":
+            return LinkTarget(None, "unresolved")
+        return LinkTarget(destination, "external")
+
+
+def render(markdown: str, title: str | None = None, resolver: RecordingResolver | None = None) -> RenderedBody:
+    return render_body(markdown, resolve_link=resolver or RecordingResolver(), page_title=title)
+
+
+def text(markdown: str, **kwargs) -> str:
+    return render(markdown, **kwargs).text
+
+
+def gallery_page(name: str) -> str:
+    with zipfile.ZipFile(FIXTURES / "content-gallery.zip") as archive:
+        return archive.read(f"Gallery Index/{name}.md").decode("utf-8")
+
+
+# ---- untouched content -------------------------------------------------------------------------------------
+
+
+def test_plain_markdown_stays_byte_identical():
+    source = (
+        "# Heading\n\nSome **bold**, _italic_, `code`, a [link](https://example.com) and a list:\n\n"
+        "- one\n  - two\n1. three\n\n> quote\n\n---\n\n- [x] done\n- [ ] open\n"
+    )
+    assert text(source) == source
+
+
+def test_code_spans_and_fences_are_never_changed():
+    source = (
+        "Inline `{token} <div> ${var} List<String>` stays.\n\n"
+        "```jsx\nexport default function App({ items }) {\n  return <>{items}</>;\n}\n```\n\n"
+        "````markdown\n```js\nconsole.log('{x}');\n```\n````\n\n"
+        "```mermaid\ngraph LR\n  A[Docmost] -->|export| B(ZIP)\n```\n"
+    )
+    assert text(source) == source
+
+
+def test_quotes_and_code_gallery_page_is_unchanged_except_title():
+    source = gallery_page("Quotes & Code Blocks")
+    assert text(source, title="Quotes & Code Blocks") == source.split("\n", 2)[2] + "\n"  # the export has no final newline
+
+
+# ---- MDX-hostile prose -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Template tokens: {token} and {{mustache}} and \\${var} and #{ruby}.",
+         "Template tokens: \\{token\\} and \\{\\{mustache\\}\\} and \\$\\{var\\} and #\\{ruby\\}."),
+        ("Empty tags &lt;> and </&gt; and generics List&lt;String&gt;.",
+         "Empty tags &lt;> and \\</&gt; and generics List&lt;String&gt;."),
+        ("Comparisons: a &lt; b, 1<2, and => and <-.", "Comparisons: a &lt; b, 1\\<2, and => and \\<-."),
+        ("A JSX comment {/\\* jsx comment \\*/}.", "A JSX comment \\{/\\* jsx comment \\*/\\}."),
+        ("import React from 'react'", "&#105;mport React from 'react'"),
+        ("export default function Page() {}", "&#101;xport default function Page() \\{\\}"),
+        ("important: not a keyword", "important: not a keyword"),
+        ("Dollar signs: \\$5 and $10 (not math).", "Dollar signs: \\$5 and \\$10 (not math)."),
+        (":::note not a callout :::", "::\\:note not a callout :::"),
+        ("a key:value pair and 10:30 and https://example.com/x:y",
+         "a key\\:value pair and 10:30 and https://example.com/x:y"),
+        ("\\[\\[wiki link\\]\\] and \\[^1\\] and {#custom-id}", "\\[\\[wiki link\\]\\] and \\[^1\\] and \\{#custom-id\\}"),
+        ("a ~single~ tilde", "a \\~single\\~ tilde"),
+        ("HTML entities as text: &nbsp; &copy; &amp; &#169;", "HTML entities as text: &nbsp; &copy; &amp; &#169;"),
+        ("Backslashes: C:\\\\Users and \\\\n", "Backslashes: C:\\\\Users and \\\\n"),
+        ("An HTML comment: &lt;!-- comment --&gt;", "An HTML comment: &lt;!-- comment --&gt;"),
+    ],
+)
+def test_hostile_prose_is_escaped_not_backticked(source, expected):
+    assert text(source + "\n") == expected + "\n"
+
+
+def test_heading_id_syntax_and_braces_in_heading_are_escaped():
+    assert text("## Heading with {braces} {#custom}\n") == "## Heading with \\{braces\\} \\{#custom\\}\n"
+
+
+def test_marks_links_and_tables_with_hostile_text():
+    source = (
+        "**{bold braces}** _&lt;italic tag&gt;_ [link {with} &lt;brackets&gt;](https://example.com/?q={x})\n\n"
+        "| {col} | &lt;col&gt; |\n| --- | --- |\n| {{cell}} | a < b |\n"
+    )
+    assert text(source) == (
+        "**\\{bold braces\\}** _&lt;italic tag&gt;_ [link \\{with\\} &lt;brackets&gt;](https://example.com/?q={x})\n\n"
+        "| \\{col\\} | &lt;col&gt; |\n| --- | --- |\n| \\{\\{cell\\}\\} | a \\< b |\n"
+    )
+
+
+def test_real_autolink_becomes_a_markdown_link_and_email_a_mailto():
+    assert text("See <https://example.com/a_b> or <user@example.com>.\n") == (
+        "See [https://example.com/a\\_b](https://example.com/a_b) or [user@example.com](mailto:user@example.com).\n"
+    )
+
+
+def test_bare_urls_of_embeds_stay_bare():
+    source = "https://www.figma.com/file/Ab/Design-System?node-id=0:1\n\nhttps://example.com/chart?id=42&theme=dark\n"
+    assert text(source) == source
+
+
+# ---- raw HTML -> JSX ---------------------------------------------------------------------------------------
+
+
+def test_details_become_jsx_and_keep_markdown_inside():
+    source = "<details>\n<summary>Click to expand</summary>\n\nHidden content with **bold**.\n\n</details>\n"
+    assert text(source) == (
+        '<details><summary>{"Click to expand"}</summary>\n\nHidden content with **bold**.\n\n</details>\n'
+    )
+
+
+def test_joplin_table_html_becomes_valid_jsx():
+    source = (
+        '<div class="joplin-table-wrapper"><table dir="auto" style="min-width: 50px;"><tbody><tr dir="auto">'
+        '<th dir="auto" colspan="2" rowspan="1"><p data-id="x" dir="auto">Cell {1} &lt;a&gt;</p></th></tr>'
+        "<tr><td><br><pre><code class=\"language-python\">print('a')\nprint(\"b\")</code></pre></td></tr>"
+        "</tbody></table></div>\n"
+    )
+    assert text(source) == (
+        '<div className="joplin-table-wrapper"><table dir="auto" style={{"minWidth":"50px"}}><tbody><tr dir="auto">'
+        '<th dir="auto" colSpan="2" rowSpan="1"><p data-id="x" dir="auto">{"Cell \\u007b1\\u007d \\u003ca\\u003e"}</p></th></tr>'
+        '<tr><td><br /><pre><code className="language-python">{"print(\'a\')\\nprint(\\"b\\")"}</code></pre></td></tr>'
+        "</tbody></table></div>\n"
+    )
+
+
+def test_inline_html_is_jsx_when_balanced_and_literal_when_not():
+    assert text("H<sub>2</sub>O and x<sup>2</sup>, a<br>b, <u>under</u>\n") == (
+        "H<sub>2</sub>O and x<sup>2</sup>, a<br />b, <u>under</u>\n"
+    )
+    assert text("an unclosed <div> tag and a stray </span>\n") == "an unclosed \\<div> tag and a stray \\</span>\n"
+    assert text("hidden <!-- comment --> here\n") == "hidden  here\n"
+
+
+def test_script_blocks_are_dropped_and_reported():
+    rendered = render("<script>alert('x')</script>\n\nafter\n")
+    assert rendered.text == "after\n"
+    assert [kind for kind, _ in rendered.warnings] == ["dropped_html"]
+
+
+def test_highlight_becomes_mark():
+    assert text("==marked text== and ==x==y and a == b\n") == "<mark>marked text</mark> and <mark>x</mark>y and a == b\n"
+
+
+# ---- callouts ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("docmost", "docusaurus"), sorted(CALLOUT_ADMONITIONS.items()))
+def test_every_callout_type_maps_to_an_admonition(docmost, docusaurus):
+    rendered = render(f":::{docmost}\n**{docmost}** callout with {{x}}.\n:::\n")
+    assert rendered.text == f":::{docusaurus}\n**{docmost}** callout with \\{{x\\}}.\n:::\n"
+    assert rendered.warnings == []
+
+
+def test_callout_table_is_explicit():
+    assert CALLOUT_ADMONITIONS == {
+        "default": "note", "info": "info", "note": "note", "success": "tip", "warning": "warning", "danger": "danger",
+    }
+
+
+def test_unknown_callout_becomes_note_and_is_reported():
+    rendered = render(":::tip-of-day\ntext\n:::\n")
+    assert rendered.text == ":::note\ntext\n:::\n"
+    assert rendered.warnings == [("unknown_callout", "callout type 'tip-of-day' shown as a 'note' admonition")]
+
+
+def test_callout_with_blocks_inside():
+    source = ":::warning\nSeveral blocks:\n\n- a list\n\n```bash\nrm -rf ./build  # {x}\n```\n:::\n"
+    assert text(source) == source
+
+
+# ---- math --------------------------------------------------------------------------------------------------
+
+
+def test_inline_math_is_repaired():
+    source = "Inline: $E = mc^2$, $\\\\frac{a_{i}}{b^{2}}$, $a &lt; b &gt; c$, $\\\\{x \\\\mid x > 0\\\\}$.\n"
+    assert text(source) == "Inline: $E = mc^2$, $\\frac{a_{i}}{b^{2}}$, $a < b > c$, $\\{x \\mid x > 0\\}$.\n"
+
+
+def test_block_math_is_repaired():
+    source = (
+        "$$\n\\\\sum_{i=1}^{n} x_i^2 \\\\leq 1\n$$\n$$\nf(x) = \\\\begin{cases} 0 & x < 0 \\\\\\\\ 1 \\\\end{cases}\n$$\n"
+        "$$\n\\\\mathbf{A}\\_{ij} = \\\\{ a\\_{ij} \\\\}\n$$\n"
+    )
+    assert text(source) == (
+        "$$\n\\sum_{i=1}^{n} x_i^2 \\leq 1\n$$\n$$\nf(x) = \\begin{cases} 0 & x < 0 \\\\ 1 \\end{cases}\n$$\n"
+        "$$\n\\mathbf{A}_{ij} = \\{ a_{ij} \\}\n$$\n"
+    )
+
+
+def test_math_that_was_not_doubled_is_left_alone():
+    assert text("$$\n\\frac{a}{b}\n$$\n\nand $\\alpha$\n") == "$$\n\\frac{a}{b}\n$$\n\nand $\\alpha$\n"
+
+
+def test_math_in_table_cell():
+    source = "| Left | Center |\n| :--- | :---: |\n| **bold** | $x^2$ |\n"
+    assert text(source) == source
+
+
+# ---- tables ------------------------------------------------------------------------------------------------
+
+
+def test_pipes_in_cells_stay_escaped():
+    source = "| Expression | Meaning |\n| --- | --- |\n| `a \\| b` | bitwise or: a \\| b |\n| pipe at end \\| | x |\n"
+    assert text(source) == source
+
+
+def test_malformed_merged_cell_table_is_repaired_with_every_cell():
+    source = (
+        "| Quarter | Revenue |     | Notes |\n| --- | --- |     | --- | --- |\n| EU  | US  |\n"
+        "| Q1  | 10  | 12  | colspan |\n| 40  | 41  | b   |\n"
+    )
+    rendered = render(source)
+    assert rendered.text == (
+        "| Quarter | Revenue |  | Notes |\n| --- | --- | --- | --- |\n| EU | US |  |  |\n"
+        "| Q1 | 10 | 12 | colspan |\n| 40 | 41 | b |  |\n"
+    )
+    assert [kind for kind, _ in rendered.warnings] == ["malformed_table"]
+
+
+def test_rows_wider_than_the_header_widen_the_table():
+    assert text("| a | b |\n| --- | --- |\n| 1 | 2 | 3 |\n") == "| a | b |  |\n| --- | --- | --- |\n| 1 | 2 | 3 |\n"
+
+
+def test_header_column_table_keeps_empty_header_row():
+    source = "|     |     |\n| --- | --- |\n| Metric | p50 |\n| Latency | 12  |\n"
+    assert text(source) == "|  |  |\n| --- | --- |\n| Metric | p50 |\n| Latency | 12 |\n"
+
+
+# ---- links and images --------------------------------------------------------------------------------------
+
+
+def test_every_destination_goes_through_the_resolver_raw():
+    resolver = RecordingResolver(
+        {
+            "Gallery%20Index/Headings%20%26%20Marks.md": LinkTarget("gallery/headings and (marks).md", "doc"),
+            "files/01a2/diagram.drawio.svg?t=1795303686180": LinkTarget("../assets/diagram.drawio.svg", "attachment"),
+            "http://localhost:3000/s/x/p/gone-AbCdEf": LinkTarget(None, "unresolved"),
+        }
+    )
+    source = (
+        "Start with [Headings & Marks](Gallery%20Index/Headings%20%26%20Marks.md).\n\n"
+        "![diagram.drawio.svg](files/01a2/diagram.drawio.svg?t=1795303686180)\n\n"
+        "Gone: [Legacy {guide}](http://localhost:3000/s/x/p/gone-AbCdEf) text.\n\n"
+        "[]()\n\nExternal [docs](https://docmost.com/docs)\n"
+    )
+    assert text(source, resolver=resolver) == (
+        "Start with [Headings & Marks](gallery/headings%20and%20%28marks%29.md).\n\n"
+        "![diagram.drawio.svg](../assets/diagram.drawio.svg)\n\n"
+        "Gone: Legacy \\{guide\\} text.\n\n\n\nExternal [docs](https://docmost.com/docs)\n"
+    )
+    assert resolver.calls == [
+        "Gallery%20Index/Headings%20%26%20Marks.md",
+        "files/01a2/diagram.drawio.svg?t=1795303686180",
+        "http://localhost:3000/s/x/p/gone-AbCdEf",
+        "",
+        "https://docmost.com/docs",
+    ]
+
+
+def test_unresolved_image_keeps_its_alt_text():
+    resolver = RecordingResolver({"files/x/missing.png": LinkTarget(None, "unresolved")})
+    assert text("before ![a {b}](files/x/missing.png) after\n", resolver=resolver) == "before a \\{b\\} after\n"
+
+
+def test_footnotes_and_task_lists_render_as_written():
+    source = "A footnote[^1] and $5.\n\n- [x] done\n- [ ] open\n\n[^1]: First footnote with [a link](https://example.com).\n"
+    assert text(source) == (
+        "A footnote[^1] and \\$5.\n\n- [x] done\n- [ ] open\n\n[^1]: First footnote with [a link](https://example.com).\n"
+    )
+
+
+# ---- title line --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first_line", "title"),
+    [
+        ("# Callouts", "Callouts"),
+        ("# 회의록 (1)", "회의록"),
+        ("# 함수(인자) \\[배열\\]", "함수(인자) [배열]"),
+        ("# 끝에 공백이 있는 제목", "끝에 공백이 있는 제목   "),
+        ("# untitled (1)", "Untitled"),
+        ("# 인증/인가 가이드", "인증/인가 가이드"),
+    ],
+)
+def test_leading_title_line_is_dropped(first_line, title):
+    assert text(f"{first_line}\n\n# {title.strip()} again\n\nbody\n", title=title).startswith("# ")
+    assert text(f"{first_line}\n\nbody\n", title=title) == "body\n"
+
+
+def test_title_line_kept_when_it_differs_or_is_not_first():
+    assert text("# Something else\n\nbody\n", title="Callouts") == "# Something else\n\nbody\n"
+    assert text("intro\n\n# Callouts\n", title="Callouts") == "intro\n\n# Callouts\n"
+    assert text("# Callouts\n", title="Callouts") == ""
+
+
+# ---- misc --------------------------------------------------------------------------------------------------
+
+
+def test_indented_code_becomes_fenced():
+    assert text("para\n\n    code {x}\n    more\n\nafter\n") == "para\n\n```\ncode {x}\nmore\n```\n\nafter\n"
+
+
+def test_unpaired_strikethrough_is_literal():
+    assert text("~~struck~~ and ~~ alone\n") == "~~struck~~ and \\~\\~ alone\n"

@@ -83,6 +83,8 @@ class TreeRef:
     empty: bool
     pages: int
     source_sha256: str | None
+    # zip paths of pages the converter dropped on purpose (untitled, no content, no children): reported, not lost
+    dropped_pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def _page_tree_preview(export) -> str:
 
 
 def _run_started(context: AssetExecutionContext) -> float:
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     if record is not None and record.start_time:
         return float(record.start_time)
     return time.time()
@@ -183,7 +185,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
                     description=f"space {slug!r} is not in Docmost's space list (deleted, renamed or no access)",
                     allow_retries=False,
                 )
-            dest = _fresh_dir(output.raw_dir(slug, context.run_id))
+            dest = _fresh_dir(output.raw_dir(slug, context.run.run_id))
             raw = download_space(client, space, dest)
         except DocmostAuthError as exc:
             raise Failure(
@@ -227,7 +229,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         from docmost_pipeline.model import ExtractedExport
 
         slug = context.partition_key
-        dest = output.extract_dir(slug, context.run_id)
+        dest = output.extract_dir(slug, context.run.run_id)
         if dest.exists():
             shutil.rmtree(dest)
         if raw_export.empty:
@@ -275,7 +277,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         from docmost_pipeline.model import ExtractedExport
 
         slug = context.partition_key
-        staging = output.staging_dir(slug, context.run_id)
+        staging = output.staging_dir(slug, context.run.run_id)
         if staging.exists():
             shutil.rmtree(staging)
         tree_dir = staging / "tree"
@@ -305,6 +307,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
             empty=extracted_markdown.empty,
             pages=int(report.pages_written),
             source_sha256=extracted_markdown.source_sha256,
+            dropped_pages=tuple(w.page for w in report.warnings if w.kind == "dropped_page"),
         )
         yield Output(
             ref,
@@ -347,7 +350,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
             Path(postprocessed_tree.tree_dir),
             output.root,
             slug,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             source_sha256=postprocessed_tree.source_sha256,
             page_count=postprocessed_tree.pages,
             mode=output.publish_mode,

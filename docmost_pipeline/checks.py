@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -96,19 +97,27 @@ def split_front_matter(text: str) -> tuple[str | None, str]:
     raise ValueError("front matter opened with '---' is never closed")
 
 
-def check_pages_exactly_once(tree: Path, extract_dir: Path | None, raw_dir: Path | None) -> TreeCheck:
+def check_pages_exactly_once(tree: Path, extract_dir: Path | None, raw_dir: Path | None,
+                             dropped_zip_paths: Iterable[str] = ()) -> TreeCheck:
+    """Pages the converter dropped on purpose (``dropped_zip_paths``, reported as ``dropped_page`` warnings: untitled
+    pages without content or children) are not expected in the tree; every other page is, exactly once."""
     problems: list[str] = []
     expected: dict[str, str] = {}
+    dropped_paths = set(dropped_zip_paths)
+    dropped_ids: set[str] = set()
     if extract_dir is not None and (extract_dir / "manifest.json").is_file():
         manifest = json.loads((extract_dir / "manifest.json").read_text(encoding="utf-8"))
         for page in manifest.get("pages", []):
+            if page.get("zip_path") in dropped_paths:
+                dropped_ids.add(page["page_id"])
+                continue
             expected[page["page_id"]] = page.get("title") or page["page_id"]
     api_pages = 0
     if raw_dir is not None and (raw_dir / "tree.json").is_file():
         tree_items = json.loads((raw_dir / "tree.json").read_text(encoding="utf-8"))
         api_pages = len(tree_items)
         for item in tree_items:
-            if item["id"] not in expected:
+            if item["id"] not in expected and item["id"] not in dropped_ids:
                 problems.append(f"page {item.get('title')!r} ({item['id']}) is in Docmost's tree but not in the export")
                 expected[item["id"]] = item.get("title") or item["id"]
     map_path = tree / PAGES_MAP
@@ -133,7 +142,8 @@ def check_pages_exactly_once(tree: Path, extract_dir: Path | None, raw_dir: Path
         if not rel or not target.is_file():
             problems.append(f"{PAGES_MAP} entry {slug_id} points to a missing file {rel!r}")
     docs = len(_docs(tree))
-    counts = {"expected_pages": len(expected), "pages_in_tree": len(entries), "api_pages": api_pages, "doc_files": docs}
+    counts = {"expected_pages": len(expected), "pages_in_tree": len(entries), "api_pages": api_pages,
+              "dropped_pages": len(dropped_ids), "doc_files": docs}
     if problems:
         return TreeCheck("pages_exactly_once", False, f"{len(problems)} page problem(s): {problems[0]}", counts, problems)
     return TreeCheck("pages_exactly_once", True, f"all {len(expected)} pages present exactly once", counts)
@@ -264,7 +274,7 @@ def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) 
     """Run every blocking check on a converted tree (``ref`` is an ``assets.TreeRef``) and return the results."""
     tree = Path(ref.tree_dir)
     results = [
-        check_pages_exactly_once(tree, Path(ref.extract_dir), Path(ref.raw_dir)),
+        check_pages_exactly_once(tree, Path(ref.extract_dir), Path(ref.raw_dir), ref.dropped_pages),
         check_links_resolve(tree, output_root),
         check_front_matter(tree),
         check_slug_names(tree),

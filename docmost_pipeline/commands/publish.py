@@ -17,7 +17,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from docmost_pipeline.publish import (
-    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, check_space_name, publish_tree, rollback, status, unpublish,
+    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, check_space_name, publish_tree, rollback,
+    status, unpublish,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -12,5 +12,6 @@ from docmost_pipeline.publish.stamp import STAMP_NAME, Stamp, read_stamp
 
 __all__ = [
     "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "STAMP_NAME",
-    "SpaceStatus", "Stamp", "check_space_name", "clean_leftovers", "publish_tree", "read_stamp", "rollback", "status", "unpublish",
+    "SpaceStatus", "Stamp", "check_space_name", "clean_leftovers", "publish_tree", "read_stamp", "rollback", "status",
+    "unpublish",
 ]

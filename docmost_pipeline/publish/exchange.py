@@ -70,7 +70,8 @@ def exchange_supported(scratch_dir: Path) -> tuple[bool, str]:
         return True, ""
     except OSError as error:
         if error.errno in UNSUPPORTED_ERRNOS:
-            return False, f"renameat2(RENAME_EXCHANGE) failed with {errno.errorcode.get(error.errno, error.errno)}: {error.strerror}"
+            name = errno.errorcode.get(error.errno, str(error.errno))
+            return False, f"renameat2(RENAME_EXCHANGE) failed with {name}: {error.strerror}"
         raise
     finally:
         os.rmdir(probe_a)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from docmost_pipeline.publish import faults
 from docmost_pipeline.publish.exchange import exchange, exchange_supported
-from docmost_pipeline.publish.lock import LockTimeout, SpaceLock, describe_holder, is_locked
+from docmost_pipeline.publish.lock import LockTimeout, SpaceLock, is_locked
 from docmost_pipeline.publish.stamp import (
     STAMP_NAME, Stamp, is_version_id, make_stamp, new_version_id, read_stamp, stamp_bytes,
 )
@@ -703,5 +703,5 @@ def _describe_os_error(error: OSError) -> str:
 
 __all__ = [
     "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "SpaceStatus",
-    "STAMP_NAME", "check_space_name", "clean_leftovers", "publish_tree", "rollback", "status", "unpublish", "describe_holder",
+    "STAMP_NAME", "check_space_name", "clean_leftovers", "publish_tree", "rollback", "status", "unpublish",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -153,13 +154,11 @@ def test_tree_on_another_filesystem_is_copied_and_a_published_version_can_be_rep
     if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
         pytest.skip("needs /dev/shm on a filesystem other than the test's temporary directory")
     output_dir = tmp_path / "output"
-    source = write_tree(Path(os.environ.get("TMPDIR_SHM", shm)) / f"publish-test-{os.getpid()}", 5)
+    source = write_tree(shm / f"publish-test-{os.getpid()}", 5)
     try:
         publish_tree(source, output_dir, SPACE, run_id="5")
         assert read_tree(source) == expected_files(5)
     finally:
-        import shutil
-
         shutil.rmtree(source)
     # republishing the live tree itself (its old stamp is replaced, not copied)
     again = publish_tree(output_dir / SPACE, output_dir, SPACE, run_id="5")

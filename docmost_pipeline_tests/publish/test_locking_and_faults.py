@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from docmost_pipeline.publish import PublishError, publish_tree, status
-from docmost_pipeline_tests.publish.conftest import REPO_ROOT, child_env, run_cli, run_module
+from docmost_pipeline.publish import publish_tree, status
+from docmost_pipeline_tests.publish.conftest import REPO_ROOT, child_env, run_cli
 from docmost_pipeline_tests.publish.trees import (
     assert_store_consistent, expected_files, live_generation, read_tree, write_tree,
 )

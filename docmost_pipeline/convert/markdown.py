@@ -55,6 +55,10 @@ _STATE_KEY = "_docmost_pipeline_state"
 _CALLOUT_PARAMS = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 _DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
+_LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
+_FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
+# Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
+_DOCMOST_LIST_INDENT = 2
 
 
 @dataclass
@@ -254,6 +258,73 @@ def _join_row(prefix: str, cells: list[str]) -> str:
     return prefix + "| " + " | ".join(cells) + " |"
 
 
+@dataclass
+class _ListLevel:
+    docmost_indent: int
+    marker_width: int
+    real_indent: int
+
+    @property
+    def content_column(self) -> int:
+        return self.real_indent + self.marker_width
+
+
+_BLOCK_START = re.compile(r"^(```|~~~|#|>|<|\||:::|\$\$)")
+
+
+def _list_region_end(lines: list[str], first: int, parsed_end: int) -> int:
+    """End of the lines a Docmost list spans: its parsed range, extended over indented lines, further items and
+    lazy continuation text (a col-0 line right after text that starts no other block)."""
+    index = max(parsed_end, first + 1)
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip():
+            following = next((later for later in lines[index + 1 :] if later.strip()), "")
+            if not (following.startswith((" ", "\t")) or _LIST_ITEM.match(following)):
+                break
+        elif not (line.startswith((" ", "\t")) or _LIST_ITEM.match(line)):
+            if not lines[index - 1].strip() or _BLOCK_START.match(line):
+                break
+        index += 1
+    return index
+
+
+def _reindent_list(lines: list[str], first: int, end: int) -> bool:
+    """Re-indent lines[first:end] (one top-level list) from Docmost's 2-spaces-per-level to CommonMark columns."""
+    stack: list[_ListLevel] = []
+    fence: tuple[str, int] | None = None  # (closing marker, column shift) while inside fenced code
+    changed = False
+    for index in range(first, end):
+        line = lines[index]
+        indent = len(line) - len(line.lstrip(" "))
+        body = line[indent:]
+        if fence is not None:
+            marker, shift = fence
+            new_indent = max(0, indent + shift) if body else indent
+            if body.startswith(marker) and not body.strip(marker[0]).strip():
+                fence = None
+        elif not body:
+            continue
+        elif item := _LIST_ITEM.match(body):
+            while stack and stack[-1].docmost_indent >= indent:
+                stack.pop()
+            new_indent = stack[-1].content_column if stack else indent
+            stack.append(_ListLevel(indent, len(item.group(1)) + 1, new_indent))
+        else:
+            owners = [level for level in stack if level.docmost_indent + _DOCMOST_LIST_INDENT == indent]
+            if not owners:
+                continue
+            del stack[stack.index(owners[-1]) + 1 :]
+            new_indent = owners[-1].content_column
+            opening = _FENCE_OPEN.match(body)
+            if opening:
+                fence = (opening.group(1)[0] * len(opening.group(1)), new_indent - indent)
+        if new_indent != indent:
+            lines[index] = " " * new_indent + body
+            changed = True
+    return changed
+
+
 def encode_href(href: str) -> str:
     """Make a destination safe inside ``(…)`` in Markdown/MDX: spaces, parentheses and angle brackets encoded."""
     out = []
@@ -306,6 +377,7 @@ class _BodyRenderer:
     # ---- whole page ---------------------------------------------------------------------------------
     def render(self, markdown: str, page_title: str | None) -> RenderedBody:
         text = markdown.replace("\r\n", "\n").replace("\r", "\n")
+        text = self._repair_list_indentation(text)
         text = self._repair_malformed_tables(text)
         self.env = {}
         tokens = self.md.parse(text, self.env)
@@ -359,6 +431,24 @@ class _BodyRenderer:
         while end_line < len(source.lines) and not source.line(end_line).strip():
             end_line += 1
         return (source.line_start(first), source.line_start(end_line), "")
+
+    # ---- list indentation (pre-pass) ----------------------------------------------------------------
+    def _repair_list_indentation(self, text: str) -> str:
+        """Docmost nests list levels by 2 spaces also under ordered items (``1. First\\n  1. Second``), where
+        CommonMark needs the marker width (3): the children would become siblings or paragraph text.
+        Lines of each top-level list are re-indented to their parent item's content column."""
+        tokens = self.md.parse(text, {})
+        lines = text.split("\n")
+        changed = False
+        done = 0
+        for token in tokens:
+            if token.type in ("bullet_list_open", "ordered_list_open") and token.level == 0 and token.map:
+                if token.map[0] < done:
+                    continue
+                # CommonMark may have ended the list early (a child fence at the wrong column interrupts it).
+                done = _list_region_end(lines, token.map[0], token.map[1])
+                changed |= _reindent_list(lines, token.map[0], done)
+        return "\n".join(lines) if changed else text
 
     # ---- malformed tables (pre-pass) ----------------------------------------------------------------
     def _repair_malformed_tables(self, text: str) -> str:

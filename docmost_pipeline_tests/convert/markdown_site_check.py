@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -128,3 +129,87 @@ def main(out: str) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1]))
+
+
+# ---- fidelity: what CommonMark shows for the original export must show on the built page ----------------
+
+_BLOCK_TAGS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "summary", "blockquote", "div", "tr", "pre"}
+_SKIPPED_TAGS = {"script", "style", "math", "svg", "annotation", "button", "nav", "code", "pre", "sup"}
+
+
+class _TextBlocks(HTMLParser):
+    """Text of an HTML document, one entry per block element; math, code and scripts left out."""
+
+    def __init__(self, skip_classes: tuple[str, ...] = ()) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.current: list[str] = []
+        self.skip_depth = 0
+        self.stack: list[bool] = []
+        self.skip_classes = skip_classes
+
+    def _flush(self) -> None:
+        block = " ".join("".join(self.current).split())
+        if block:
+            self.blocks.append(block)
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link"):
+            return
+        classes = dict(attrs).get("class") or ""
+        skip = tag in _SKIPPED_TAGS or any(name in classes.split() for name in self.skip_classes)
+        self.stack.append(skip)
+        if skip:
+            self.skip_depth += 1
+        if tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link") or not self.stack:
+            return
+        if self.stack.pop():
+            self.skip_depth -= 1
+        if tag in _BLOCK_TAGS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.current.append(data)
+
+    def text(self) -> list[str]:
+        self._flush()
+        return self.blocks
+
+
+def _blocks(html: str, skip_classes: tuple[str, ...] = ()) -> list[str]:
+    parser = _TextBlocks(skip_classes)
+    parser.feed(html)
+    return parser.text()
+
+
+def fidelity_misses(zip_path: Path, build_dir: Path, min_chars: int = 20) -> tuple[int, list[str]]:
+    """(text blocks checked, blocks missing): each block of text CommonMark renders for an exported page
+    (math, code and footnote markers aside) must appear verbatim in the text of the page Docusaurus built."""
+    from docmost_pipeline.convert.markdown import _BodyRenderer, _parser
+
+    # The reference is CommonMark's rendering of the export after the two structural repairs (list indentation,
+    # merged-cell table): what is compared is the text, i.e. the escaping.
+    archive = zipfile.ZipFile(zip_path)
+    pages = sorted(name for name in archive.namelist() if name.endswith(".md"))
+    checked, misses = 0, []
+    for index, page in enumerate(pages):
+        repairer = _BodyRenderer(lambda destination: LinkTarget(destination, "external"))
+        source = repairer._repair_malformed_tables(repairer._repair_list_indentation(archive.read(page).decode("utf-8")))
+        reference = _parser().render(source)
+        built_file = build_dir / "docs" / zip_path.stem / f"p{index:03d}" / "index.html"
+        built_text = " ".join(" ".join(_blocks(built_file.read_text(encoding="utf-8"), ("katex",))).split())
+        for block in _blocks(reference, ("math", "footnotes")):
+            if block.startswith(("[ ] ", "[x] ")):
+                block = block[4:]  # a task item: the site shows a checkbox instead
+            if len(block) < min_chars:
+                continue
+            checked += 1
+            if block not in built_text:
+                misses.append(f"{page}: {block}")
+    return checked, misses

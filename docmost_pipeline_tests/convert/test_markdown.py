@@ -329,3 +329,17 @@ def test_indented_code_becomes_fenced():
 
 def test_unpaired_strikethrough_is_literal():
     assert text("~~struck~~ and ~~ alone\n") == "~~struck~~ and \\~\\~ alone\n"
+
+
+def test_docmost_two_space_nesting_under_ordered_items_is_reindented():
+    source = gallery_page("Lists (nested 3 deep)")
+    rendered = text(source, title="Lists (nested 3 deep)")
+    assert "1. First\n   1. Second level\n      1. Third level one\n      2. Third level two\n2. Second\n" in rendered
+    assert "  1. one\n  2. two\n     - [x] task inside ordered inside bullet\n" in rendered
+    assert "- Level 1 item A\n  - Level 2 item\n    - Level 3 item x\n" in rendered  # bullets were already right
+    assert "  ```python\n  print('inside a list')\n  ```\n" in rendered
+
+
+def test_fenced_code_inside_a_reindented_item_moves_with_it():
+    source = "1. step\n  ```bash\n    indented {x}\n  ```\n2. next\n"
+    assert text(source) == "1. step\n   ```bash\n     indented {x}\n   ```\n2. next\n"

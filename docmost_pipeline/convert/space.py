@@ -69,11 +69,14 @@ class _Writer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.bytes = 0
+        self._made: set[Path] = set()
 
     def text(self, relative: str, content: str) -> None:
         data = content.encode("utf-8")
         path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
         path.write_bytes(data)
         self.bytes += len(data)
 

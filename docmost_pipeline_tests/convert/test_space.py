@@ -237,3 +237,57 @@ def test_cross_space_links_into_a_published_space(extracted, tmp_path):
         pytest.skip("body renderer (convert/markdown.py) not present: links are not rewritten yet")
     _, body = front_matter(output / "engineering" / "getting-started" / "index.md")
     assert "../../hangul-docs/teseuteu-hangeul.md" in body
+
+
+def _raw_export_dir(root: Path) -> Path:
+    """A download_space directory for the Collisions space: the recorded space.zip (4 of 7 pages), the recorded
+    single-page export of `xy plan`, and hand-made single-page ZIPs for the two other lost pages."""
+    import hashlib
+    import shutil
+    import zipfile
+    from dataclasses import asdict
+
+    tree = _sidebar_items("sidebar.collisions.root.limit-100.page-1.json")
+    with zipfile.ZipFile(FIXTURES / "collisions.zip") as zf:
+        present = {m["pageId"] for m in json.loads(zf.read("docmost-metadata.json"))["pages"].values()}
+    lost = [p for p in tree if p.id not in present]
+    root.mkdir(parents=True)
+    (root / "pages").mkdir()
+    shutil.copyfile(FIXTURES / "collisions.zip", root / "space.zip")
+    for page in lost:
+        target = root / "pages" / f"{page.id}.zip"
+        if page.slug_id == "QFeHBE952J":
+            shutil.copyfile(FIXTURES / "page-exports" / "QFeHBE952J.attachments.zip", target)
+            continue
+        name = page.title.replace(":", "") + ".md"
+        meta = {"exportedAt": "2026-11-21T23:46:01.750Z", "source": "docmost", "version": "0.95.0", "pages": {
+            name.replace(" ", "%20"): {"pageId": page.id, "slugId": page.slug_id, "icon": None,
+                                       "position": page.position, "parentPath": None,
+                                       "createdAt": "2026-11-21T23:45:50.320Z",
+                                       "updatedAt": "2026-11-21T23:45:50.320Z"}}}
+        with zipfile.ZipFile(target, "w") as zf:
+            zf.writestr(name, f"# {page.title}\n\nRecovered body of {page.title}.\n")
+            zf.writestr("docmost-metadata.json", json.dumps(meta))
+    (root / "tree.json").write_text(json.dumps([asdict(p) for p in tree]), encoding="utf-8")
+    data = (root / "space.zip").read_bytes()
+    (root / "raw-export.json").write_text(json.dumps({
+        "space": {"id": tree[0].space_id, "slug": "collisions", "name": "Collisions", "description": None},
+        "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "seconds": 0.1,
+        "recovered_page_ids": sorted(p.id for p in lost), "docmost_version": "0.95.0", "empty": False}),
+        encoding="utf-8")
+    return root
+
+
+def test_recovered_pages_of_the_collisions_space(tmp_path):
+    from docmost_pipeline.export.extract import extract_raw_export
+
+    export = extract_raw_export(_raw_export_dir(tmp_path / "raw"), tmp_path / "x")
+    out = tmp_path / "collisions"
+    report = convert_space(export, out, space_slug="collisions", space_name="Collisions")
+    assert report.pages_written == 7 and report.pages_recovered == 3
+    titles = sorted(front_matter(p)[0]["title"] for p in out.glob("*.md"))
+    assert titles == sorted(["x/y plan", "xy plan", "Notes", "Notes", "Notes (1)", "Q: what?", "Q what"])
+    assert sorted(p.name for p in out.glob("*.md")) == sorted(
+        ["xy-plan.md", "xy-plan-2.md", "notes.md", "notes-2.md", "notes-1.md", "q-what.md", "q-what-2.md"])
+    assert check_output_tree(out, expected_page_ids={p.page_id for p in export.pages}) == []
+    assert "lost_page_offline" not in {w.kind for w in report.warnings}

@@ -1,0 +1,58 @@
+"""``docmost-pipeline sync [SPACE...]``: in-process sync against the Docmost test server, exit codes, summaries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_sync(server, tmp_path: Path, *args: str, password: str | None = None, home: bool = False, **env: str):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_", "DAGSTER_HOME"))}
+    environ.update(DOCMOST_BASE_URL=server.base_url, DOCMOST_EMAIL=server.email,
+                   DOCMOST_PASSWORD=password or server.password, OUTPUT_DIR=str(tmp_path / "output"), **env)
+    if home:
+        environ["DAGSTER_HOME"] = str(tmp_path / "home")
+        (tmp_path / "home").mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "docmost_pipeline.cli", "sync", *args], cwd=tmp_path, env=environ,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_sync_named_spaces_prints_one_line_each_and_records_runs(tmp_path, docmost_server):
+    result = run_sync(docmost_server, tmp_path, "collisions", "general", home=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("collisions: published 7 pages, version ")
+    assert lines[1].startswith("general: published (empty space) 0 pages")
+    assert lines[-1] == "2 of 2 space(s) synced"
+    assert (tmp_path / "output" / "collisions" / "_category_.json").is_file()
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "home"))) as instance:
+        assert sorted(instance.get_dynamic_partitions("docmost_spaces")) == ["collisions", "general"]
+        assert len(instance.get_runs()) == 2
+    assert docmost_server.password not in result.stdout + result.stderr
+
+
+def test_sync_fails_non_zero_on_wrong_password_without_leaking_it(tmp_path, docmost_server):
+    result = run_sync(docmost_server, tmp_path, "collisions", password="Not-The-Pass-77")
+    assert result.returncode == 1
+    assert "Not-The-Pass-77" not in result.stdout + result.stderr
+    assert "cannot list Docmost spaces" in result.stderr
+
+
+def test_sync_exits_non_zero_when_a_space_fails(tmp_path, docmost_server):
+    docmost_server.faults.fail("/api/spaces/export", times=100, status=500)
+    result = run_sync(docmost_server, tmp_path, "collisions", DOCMOST_RETRIES="0", RAW_EXPORT_RETRY_DELAY="0.01")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0].startswith("collisions: FAILED raw_export failed:")
+    assert "0 of 1 space(s) synced, 1 failed" in result.stdout
+
+
+def test_sync_unknown_space_is_a_usage_error(tmp_path, docmost_server):
+    result = run_sync(docmost_server, tmp_path, "no-such-space")
+    assert result.returncode == 2 and "unknown space(s): no-such-space" in result.stderr

@@ -6,6 +6,8 @@ shows the pipeline; discovery stays stopped and runs fail with a clear missing-v
 """
 
 
+import os
+
 from dagster import Definitions, json_console_logger
 
 from docmost_pipeline.assets import build_assets
@@ -31,4 +33,7 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> Defi
 
 
 settings = load_settings()
+# dagster.yaml reads the run queue limit from this variable; commands that load the instance in this process
+# (`dagster asset materialize`, `dagster job backfill`) need it even when the operator did not set it.
+os.environ.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
 defs = build_definitions(settings)

@@ -56,3 +56,15 @@ def test_sync_exits_non_zero_when_a_space_fails(tmp_path, docmost_server):
 def test_sync_unknown_space_is_a_usage_error(tmp_path, docmost_server):
     result = run_sync(docmost_server, tmp_path, "no-such-space")
     assert result.returncode == 2 and "unknown space(s): no-such-space" in result.stderr
+
+
+def test_partitions_only_registers_spaces_for_cli_materialize(tmp_path, docmost_server):
+    result = run_sync(docmost_server, tmp_path, "--partitions-only", home=True,
+                      DOCMOST_SPACES_EXCLUDE="general")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("4 space partition(s) registered (4 new)")
+    assert not (tmp_path / "output").exists()
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "home"))) as instance:
+        assert sorted(instance.get_dynamic_partitions("docmost_spaces")) == [
+            "collisions", "content-gallery", "engineering", "hangul-docs"]
+        assert instance.get_runs() == []

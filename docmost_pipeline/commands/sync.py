@@ -21,6 +21,9 @@ def register(subparsers) -> None:
         description="Materialize raw_export -> published_space for each space (all selected spaces by default).",
     )
     parser.add_argument("spaces", nargs="*", metavar="SPACE", help="space slugs (default: every selected space)")
+    parser.add_argument("--partitions-only", action="store_true",
+                        help="only register the spaces as docmost_spaces partitions in the Dagster instance (for "
+                             "`dagster asset materialize --partition` and backfills), sync nothing")
     parser.set_defaults(func=run)
 
 
@@ -97,6 +100,9 @@ def run(args) -> int:
         new = [slug for slug in slugs if slug not in known]
         if new:
             instance.add_dynamic_partitions(SPACES_PARTITIONS.name, new)
+        if args.partitions_only:
+            print(f"{len(slugs)} space partition(s) registered ({len(new)} new): {', '.join(slugs)}")
+            return 0
         assets = build_assets(settings)
         failed = 0
         for slug in slugs:

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from docmost_pipeline.convert.escape import escape_literal
+
 VOID_ELEMENTS = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 )
@@ -115,10 +117,19 @@ class JsxResult:
 
     jsx: str
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    pending_link: str | None = None  # href of an <a> written as "[" whose "](href)" the caller must write
 
 
-Resolver = Callable[[str, str, str], str | None]
-"""(tag, attribute, raw value) -> new value, or None to drop the attribute."""
+@dataclass(frozen=True)
+class MarkdownLink:
+    """Resolver answer for ``<a href>`` to a doc: written as a Markdown link so Docusaurus resolves the ``.md``
+    path to the page's URL (it never rewrites hrefs of JSX elements, which would be broken links)."""
+
+    href: str
+
+
+Resolver = Callable[[str, str, str], "str | MarkdownLink | None"]
+"""(tag, attribute, raw value) -> new value, a MarkdownLink (``<a href>`` only), or None to drop the attribute."""
 
 
 class _JsxWriter(HTMLParser):
@@ -130,6 +141,7 @@ class _JsxWriter(HTMLParser):
         self.result = JsxResult("")
         self.dropping: str | None = None
         self.pre_depth = 0
+        self.markdown_link: str | None = None  # href of the <a> being written as [label](href)
 
     # -- tags -------------------------------------------------------------------------------------------
     def _tag(self, tag: str, attrs: list[tuple[str, str | None]], self_closing: bool) -> None:
@@ -143,6 +155,15 @@ class _JsxWriter(HTMLParser):
         if not _VALID_TAG.match(tag):
             self.result.warnings.append(("dropped_html", f"tag <{tag}> is not valid JSX and was dropped"))
             return
+        if tag == "a" and self.resolve is not None and self.markdown_link is None and not self_closing:
+            href = dict(attrs).get("href")
+            target = self.resolve(tag, "href", href) if href else None
+            if isinstance(target, MarkdownLink):
+                self.markdown_link = target.href
+                self.out.append("[")
+                return
+            # keep the attribute order; the resolved href (or none) takes the place of the original
+            attrs = [(name, target if name == "href" else value) for name, value in attrs if name != "href" or target is not None]
         parts = [tag]
         for name, value in attrs:
             prop = self._prop(tag, name, value)
@@ -164,7 +185,7 @@ class _JsxWriter(HTMLParser):
         if name == "style":
             style = style_object(value or "")
             return f"style={style}" if style else None
-        if value is not None and name in ("href", "src") and self.resolve is not None:
+        if value is not None and name in ("href", "src") and self.resolve is not None and not (tag == "a" and name == "href"):
             value = self.resolve(tag, name, value)
             if value is None:
                 return None
@@ -185,6 +206,10 @@ class _JsxWriter(HTMLParser):
         if self.dropping:
             if tag == self.dropping:
                 self.dropping = None
+            return
+        if tag == "a" and self.markdown_link is not None:
+            self.out.append("](" + self.markdown_link + ")")
+            self.markdown_link = None
             return
         if tag in VOID_ELEMENTS or tag in DROPPED_ELEMENTS or not _VALID_TAG.match(tag):
             return
@@ -208,6 +233,9 @@ class _JsxWriter(HTMLParser):
             if "\n" not in data:
                 self.out.append(" ")
             return
+        if self.markdown_link is not None:
+            self.out.append(escape_literal(data if self.pre_depth else re.sub(r"\s+", " ", data)))
+            return
         self.out.append("{" + js_string(data) + "}")
 
     def handle_comment(self, data: str) -> None:
@@ -223,7 +251,9 @@ class _JsxWriter(HTMLParser):
         pass
 
 
-def html_to_jsx(html: str, *, resolve: Resolver | None = None, stack: list[str] | None = None) -> JsxResult:
+def html_to_jsx(
+    html: str, *, resolve: Resolver | None = None, stack: list[str] | None = None, close_links: bool = True
+) -> JsxResult:
     """Convert an HTML fragment to JSX on one line.
 
     ``stack`` holds the elements still open from earlier fragments of the same page (an HTML block may open
@@ -233,6 +263,11 @@ def html_to_jsx(html: str, *, resolve: Resolver | None = None, stack: list[str] 
     writer = _JsxWriter(resolve, stack if stack is not None else [])
     writer.feed(html)
     writer.close()
+    if writer.markdown_link is not None:  # <a> not closed in this fragment
+        if close_links:
+            writer.out.append("](" + writer.markdown_link + ")")
+        else:
+            writer.result.pending_link = writer.markdown_link
     writer.result.jsx = "".join(writer.out)
     return writer.result
 

@@ -34,7 +34,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from docmost_pipeline.convert.escape import Edit, apply_edits, escape_literal, escape_text, text_edits
-from docmost_pipeline.convert.html import html_to_jsx, js_string, parse_single_tag
+from docmost_pipeline.convert.html import MarkdownLink, html_to_jsx, js_string, parse_single_tag
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.math import looks_doubled, repair_tex
 
@@ -502,7 +502,14 @@ class _BodyRenderer:
                 line += 1
             return line_offsets[line] + (offset - content_line_starts[line])
 
-        return [(to_source(s), to_source(e), r) for s, e, r in self.inline_edits(content, flow=flow)]
+        edits = self.inline_edits(content, flow=flow)
+        first, end = token.map
+        if flow and not apply_edits(content, edits).strip() and line_offsets[0] == source.line_start(first):
+            # Nothing left of a top-level paragraph: remove its lines and the blank line after it.
+            while end < len(source.lines) and not source.line(end).strip():
+                end += 1
+            return [(source.line_start(first), source.line_start(end), "")]
+        return [(to_source(s), to_source(e), r) for s, e, r in edits]
 
     def _locate_content(self, content: str, first_line: int, source: _Source) -> list[int]:
         offsets = []
@@ -733,9 +740,15 @@ class _BodyRenderer:
         def literal(node: _Span) -> str:
             return escape_text(content[node.start : node.end])
 
-        def jsx(node: _Span) -> str:
-            result = html_to_jsx(content[node.start : node.end], resolve=self._resolve_html_attribute, stack=[])
+        closers: dict[int, str] = {}
+
+        def jsx(node: _Span, closer: _Span | None = None) -> str:
+            result = html_to_jsx(
+                content[node.start : node.end], resolve=self._resolve_html_attribute, stack=[], close_links=False
+            )
             self.warnings.extend(result.warnings)
+            if closer is not None and result.pending_link is not None:
+                closers[id(closer)] = "](" + result.pending_link + ")"
             return result.jsx
 
         for node in nodes:
@@ -748,20 +761,22 @@ class _BodyRenderer:
                 open_tags.append((tag or "", node))
             elif kind == "close" and open_tags and open_tags[-1][0] == tag:
                 _, opener = open_tags.pop()
-                plan[id(opener)] = jsx(opener)
-                plan[id(node)] = f"</{tag}>"
+                plan[id(opener)] = jsx(opener, node)
+                plan[id(node)] = closers.get(id(node), f"</{tag}>")
             else:
                 plan[id(node)] = literal(node)
         for _, opener in open_tags:
             plan[id(opener)] = literal(opener)
         return plan
 
-    def _resolve_html_attribute(self, tag: str, attribute: str, value: str) -> str | None:
+    def _resolve_html_attribute(self, tag: str, attribute: str, value: str) -> str | MarkdownLink | None:
         target = self._resolve(value)
         if target.href is None:
             self.warn("dropped_html", f"{attribute}={value!r} on <{tag}> removed (target not found)")
             return None
         href = target.href
+        if tag == "a" and target.kind in ("doc", "attachment") and "://" not in href:
+            return MarkdownLink(encode_href(href))
         if tag == "img" and attribute == "src" and target.kind == "attachment" and "://" not in href and not href.startswith("/"):
             # Docusaurus only bundles Markdown images; a JSX <img> needs require() to get the file.
             path = unquote(href)

@@ -34,6 +34,40 @@ def _title_of(markdown: str) -> str | None:
     return first[2:].strip() if first.startswith("# ") else None
 
 
+# Constructs the recorded ZIPs do not contain but Docmost (or a Markdown/HTML import) can produce.
+EDGE_CASE_PAGES = {
+    "Edge Cases.md": (
+        "# Edge Cases\n\n"
+        "Autolinks <https://example.com/a_b?x=1&y=2> and <user@example.com>, key:value, 1<2, {x}, $5, ~a~.\n\n"
+        "Unbalanced inline <div> tag, a stray </span>, a comment <!-- hidden --> and <br> and <mark>m</mark>.\n\n"
+        "<div class=\"joplin-table-wrapper\"><table style=\"min-width: 50px; --x: 1\"><tbody><tr>"
+        "<th colspan=\"2\">Head {1} &lt;b&gt;</th></tr><tr><td rowspan=\"1\"><p>see <a href=\"Other%20Page.md\">the "
+        "<strong>other</strong> page</a> and <a href=\"https://example.com/\">ext</a></p></td>"
+        "<td><img src=\"files/0001/pixel.png\" alt=\"pixel\"><pre><code>line {1}\n  line &lt;2&gt;</code></pre></td></tr>"
+        "</tbody></table></div>\n\n"
+        ":::tip-of-the-day\nUnknown callout with {braces}.\n:::\n\n"
+        "Indented code follows:\n\n    code {x} <y>\n    more\n\n"
+        "1. First\n  1. Second {level}\n  ```bash\n  echo {x}\n  ```\n2. Third\n\n"
+        "| a | b |\n| --- | --- |\n| 1 | 2 | 3 {x} |\n\n"
+        "<details open>\n<summary>Open **not bold** {x}</summary>\n\n- item\n\n</details>\n\n"
+        "Text with ==mark {x}== and a [link with {braces}](Other%20Page.md \"title {x}\").\n\n"
+        "![pixel image](files/0001/pixel.png?t=123)\n"
+    ),
+    "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
+    "files/0001/pixel.png": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
+    ),
+}
+
+
+def edge_case_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in EDGE_CASE_PAGES.items():
+            archive.writestr(name, content)
+    return path
+
+
 def render_space(zip_path: Path, out_dir: Path) -> dict[str, list[tuple[str, str]]]:
     """Write every page of one space ZIP as MDX into ``out_dir``; returns warnings per ZIP entry."""
     archive = zipfile.ZipFile(zip_path)
@@ -117,8 +151,11 @@ def main(out: str) -> int:
     docs = work / "docs"
     if docs.exists():
         shutil.rmtree(docs)
-    for name in SPACE_ZIPS:
-        for page, page_warnings in render_space(FIXTURES / name, docs / Path(name).stem).items():
+    work.mkdir(parents=True, exist_ok=True)
+    zips = [FIXTURES / name for name in SPACE_ZIPS] + [edge_case_zip(work / "edge-cases.zip")]
+    for zip_path in zips:
+        name = zip_path.name
+        for page, page_warnings in render_space(zip_path, docs / zip_path.stem).items():
             for kind, message in page_warnings:
                 print(f"{name}:{page}: {kind}: {message}")
     result = build(work, docs)

@@ -272,7 +272,7 @@ def test_every_destination_goes_through_the_resolver_raw():
     assert text(source, resolver=resolver) == (
         "Start with [Headings & Marks](gallery/headings%20and%20%28marks%29.md).\n\n"
         "![diagram.drawio.svg](../assets/diagram.drawio.svg)\n\n"
-        "Gone: Legacy \\{guide\\} text.\n\n\n\nExternal [docs](https://docmost.com/docs)\n"
+        "Gone: Legacy \\{guide\\} text.\n\nExternal [docs](https://docmost.com/docs)\n"
     )
     assert resolver.calls == [
         "Gallery%20Index/Headings%20%26%20Marks.md",
@@ -343,3 +343,27 @@ def test_docmost_two_space_nesting_under_ordered_items_is_reindented():
 def test_fenced_code_inside_a_reindented_item_moves_with_it():
     source = "1. step\n  ```bash\n    indented {x}\n  ```\n2. next\n"
     assert text(source) == "1. step\n   ```bash\n     indented {x}\n   ```\n2. next\n"
+
+
+def test_html_links_to_pages_become_markdown_links_and_images_require_the_file():
+    resolver = RecordingResolver(
+        {
+            "Other%20Page.md": LinkTarget("other-page.md", "doc"),
+            "files/01/a b.png": LinkTarget("../assets/a b.png", "attachment"),
+        }
+    )
+    source = (
+        '<table><tr><td><p>see <a href="Other%20Page.md">the <strong>other</strong> page</a></p>'
+        '<img src="files/01/a b.png" alt="pic"></td></tr></table>\n\n'
+        'Inline <a href="Other%20Page.md">other {page}</a> and <a href="https://example.com" target="_blank">ext</a>.\n'
+    )
+    assert text(source, resolver=resolver) == (
+        '<table><tr><td><p>{"see "}[the <strong>other</strong> page](other-page.md)</p>'
+        '<img src={require("../assets/a b.png").default} alt="pic" /></td></tr></table>\n\n'
+        'Inline [other \\{page\\}](other-page.md) and <a href="https://example.com" target="_blank">ext</a>.\n'
+    )
+    assert resolver.calls == ["Other%20Page.md", "files/01/a b.png", "Other%20Page.md", "https://example.com"]
+
+
+def test_empty_link_paragraph_is_removed_but_list_items_keep_their_marker():
+    assert text("## PDF\n\n[]()\n\n## Video\n\n- []()\n- b\n") == "## PDF\n\n## Video\n\n- \n- b\n"

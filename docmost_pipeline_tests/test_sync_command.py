@@ -68,3 +68,18 @@ def test_partitions_only_registers_spaces_for_cli_materialize(tmp_path, docmost_
         assert sorted(instance.get_dynamic_partitions("docmost_spaces")) == [
             "collisions", "content-gallery", "engineering", "hangul-docs"]
         assert instance.get_runs() == []
+
+
+def test_dagster_asset_materialize_one_space_from_the_cli(tmp_path, docmost_server):
+    assert run_sync(docmost_server, tmp_path, "--partitions-only", "collisions", home=True).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_", "MAX_CONCURRENT"))}
+    environ.update(DAGSTER_HOME=str(tmp_path / "home"), DOCMOST_BASE_URL=docmost_server.base_url,
+                   DOCMOST_EMAIL=docmost_server.email, DOCMOST_PASSWORD=docmost_server.password,
+                   OUTPUT_DIR=str(tmp_path / "output"))
+    (tmp_path / "home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    result = subprocess.run([sys.executable, "-m", "dagster", "asset", "materialize", "-m", "docmost_pipeline.definitions",
+                             "--select", "raw_export*", "--partition", "collisions"], cwd=tmp_path, env=environ,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "output" / "collisions" / "_category_.json").is_file()
+    assert docmost_server.password not in result.stdout + result.stderr

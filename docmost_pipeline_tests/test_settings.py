@@ -183,3 +183,19 @@ def test_dotenv_loaded_without_overriding(tmp_path, monkeypatch):
     settings = load_settings(dotenv_path=dotenv)
     assert settings.sync_interval.crons == ("*/10 * * * *",)
     assert str(settings.output_dir) == "/from/env"
+
+
+def test_env_example_is_valid_and_documents_every_variable():
+    from pathlib import Path
+
+    from dotenv import dotenv_values
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    values = dict(dotenv_values(example))
+    settings = load_settings(values)
+    assert settings.docmost_configured and settings.max_concurrent_exports == 2
+    source = (Path(__file__).resolve().parent.parent / "docmost_pipeline" / "settings.py").read_text()
+    import re
+
+    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"RAW_EXPORT_RETRY_DELAY", "RAW_EXPORT_KEEP", "DAGSTER_PORT"}
+    assert read <= set(values), sorted(read - set(values))

@@ -257,17 +257,30 @@ def check_slug_names(tree: Path) -> TreeCheck:
     return TreeCheck("slug_names", True, f"all {total} names follow the slug rules", counts)
 
 
-def check_docusaurus_build(tree: Path, space: str) -> TreeCheck:
+def check_docusaurus_build(tree: Path, space: str, output_root: Path | None = None) -> TreeCheck:
+    """Build the site with this tree as ``space`` beside the other published spaces (cross-space links resolve)."""
     if shutil.which("node") is None:
         return TreeCheck("docusaurus_build", False, "DOCUSAURUS_CHECK=1 but Node is not installed")
+    import tempfile
+
     from docmost_pipeline import sitebuild
 
+    trees = {}
+    if output_root is not None and output_root.is_dir():
+        trees = {p.name: p for p in output_root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    trees[space] = tree
     try:
-        sitebuild.build_site({space: tree})
-    except Exception as exc:  # the build's own message says what failed (file and MDX error)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return TreeCheck("docusaurus_build", False, f"Docusaurus build failed: {first}", problems=[str(exc)[:4000]])
-    return TreeCheck("docusaurus_build", True, "Docusaurus builds the site with this space")
+        with tempfile.TemporaryDirectory(prefix="docmost-check-build-") as build_dir:
+            result = sitebuild.build_site(trees, Path(build_dir))
+    except sitebuild.SiteBuildError as exc:
+        return TreeCheck("docusaurus_build", False, f"Docusaurus build could not run: {exc}")
+    counts = {"mdx_errors": len(result.mdx_errors), "broken_links": len(result.broken_links),
+              "broken_markdown_links": len(result.broken_markdown_links), "katex_errors": result.katex_errors}
+    if not result.clean:
+        lines = result.summary().splitlines()
+        return TreeCheck("docusaurus_build", False, lines[0], counts, lines[1:])
+    return TreeCheck("docusaurus_build", True, f"Docusaurus builds the site with this space ({result.seconds:.0f}s)",
+                     counts)
 
 
 def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) -> list[AssetCheckResult]:
@@ -280,5 +293,5 @@ def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) 
         check_slug_names(tree),
     ]
     if docusaurus:
-        results.append(check_docusaurus_build(tree, ref.space.slug))
+        results.append(check_docusaurus_build(tree, ref.space.slug, output_root))
     return [r.to_result() for r in results]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 
 ALWAYS_ESCAPED = frozenset("{}<$")
-ESCAPED_OUTSIDE_URLS = frozenset("~")
 _URL_RUN = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^\s<]*")
 _ESM_KEYWORDS = {"import": "&#105;", "export": "&#101;"}
 # Characters that can start or end Markdown/MDX syntax inside a line of text.
@@ -29,38 +28,31 @@ _LITERAL_ESCAPED = frozenset("\\`*_[]{}<>()$~|!&")
 Edit = tuple[int, int, str]
 
 
-def _url_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _URL_RUN.finditer(text, start, end)]
+# One match per character (or keyword) that may need escaping; everything else is skipped in C.
+_CANDIDATE = re.compile(r"[{}<$~]|:(?=[A-Za-z])|(?:(?<=\n)|(?<![\s\S]))(?:import|export)(?![A-Za-z0-9_])")
 
 
 def text_edits(text: str, start: int, end: int, *, line_starts: bool) -> list[Edit]:
     """Edits (offsets into ``text``) that make ``text[start:end]`` literal in MDX.
 
-    ``line_starts``: positions after a line break (and ``start`` when it begins the block) can begin an MDX
-    ESM statement, so ``import``/``export`` there are neutralised.
+    ``line_starts``: positions after a line break (and offset 0 of ``text``) can begin an MDX ESM statement,
+    so ``import``/``export`` there are neutralised.
     """
     edits: list[Edit] = []
-    urls = _url_ranges(text, start, end)
-    url_index = 0
-    for index in range(start, end):
+    urls: list[tuple[int, int]] | None = None
+    for match in _CANDIDATE.finditer(text, start, end):
+        index = match.start()
         char = text[index]
-        while url_index < len(urls) and urls[url_index][1] <= index:
-            url_index += 1
-        in_url = url_index < len(urls) and urls[url_index][0] <= index < urls[url_index][1]
-        if line_starts and (index == 0 or text[index - 1] == "\n") and char in "ie":
-            for keyword, reference in _ESM_KEYWORDS.items():
-                after = index + len(keyword)
-                if text.startswith(keyword, index) and (after >= len(text) or not (text[after].isalnum() or text[after] == "_")):
-                    edits.append((index, index + 1, reference))
-                    break
+        if char in "ie":
+            if line_starts:
+                edits.append((index, index + 1, _ESM_KEYWORDS[match.group()]))
             continue
         if char in ALWAYS_ESCAPED:
             edits.append((index, index, "\\"))
-        elif in_url:
             continue
-        elif char in ESCAPED_OUTSIDE_URLS:
-            edits.append((index, index, "\\"))
-        elif char == ":" and index + 1 < len(text) and text[index + 1].isascii() and text[index + 1].isalpha():
+        if urls is None:
+            urls = [(m.start(), m.end()) for m in _URL_RUN.finditer(text, start, end)]
+        if not any(url_start <= index < url_end for url_start, url_end in urls):
             edits.append((index, index, "\\"))
     return edits
 

@@ -56,6 +56,7 @@ _CALLOUT_PARAMS = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 _DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
+_ORDERED_ITEM = re.compile(r"^ *\d{1,9}[.)] ")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
@@ -163,8 +164,9 @@ def _callout_params_valid(params: str, *_: Any) -> bool:
     return bool(_CALLOUT_PARAMS.match(params))
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+@lru_cache(maxsize=2)
+def _parser(blocks_only: bool = False) -> MarkdownIt:
+    """The parser; ``blocks_only`` skips the core inline pass (the renderer scans each inline run itself)."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     footnote_plugin(md, inline=False)
     # Same boundaries as remark-math: spaces and digits next to the dollars allowed, $$…$$ inline allowed.
@@ -178,6 +180,8 @@ def _parser() -> MarkdownIt:
         if rule.name != "text":
             rule.fn = _recording(rule.name, rule.fn)
     md.inline.ruler.__cache__ = None
+    if blocks_only:
+        md.core.ruler.disable("inline")
     return md
 
 
@@ -366,7 +370,7 @@ def _title_matches(heading: str, title: str) -> bool:
 class _BodyRenderer:
     def __init__(self, resolve_link: Callable[[str], LinkTarget]) -> None:
         self.resolve_link = resolve_link
-        self.md = _parser()
+        self.md = _parser(blocks_only=True)
         self.warnings: list[tuple[str, str]] = []
         self.env: dict[str, Any] = {}
         self.html_stack: list[str] = []
@@ -425,7 +429,8 @@ class _BodyRenderer:
         first, after = tokens[0].map
         if any(source.line(i).strip() for i in range(first)) or after != first + 1:
             return None
-        if not _title_matches(_plain_text(tokens[1]), page_title):
+        heading = _parser().parseInline(tokens[1].content, dict(self.env))[0]
+        if not _title_matches(_plain_text(heading), page_title):
             return None
         end_line = after
         while end_line < len(source.lines) and not source.line(end_line).strip():
@@ -437,6 +442,8 @@ class _BodyRenderer:
         """Docmost nests list levels by 2 spaces also under ordered items (``1. First\\n  1. Second``), where
         CommonMark needs the marker width (3): the children would become siblings or paragraph text.
         Lines of each top-level list are re-indented to their parent item's content column."""
+        if not any(_ORDERED_ITEM.match(line) for line in text.split("\n")):
+            return text  # the 2-space quirk only misplaces children of ordered items
         tokens = self.md.parse(text, {})
         lines = text.split("\n")
         changed = False
@@ -453,6 +460,8 @@ class _BodyRenderer:
     # ---- malformed tables (pre-pass) ----------------------------------------------------------------
     def _repair_malformed_tables(self, text: str) -> str:
         """Docmost writes merged-cell tables with a delimiter row that has empty cells and too many columns."""
+        if "|" not in text or "-" not in text:
+            return text
         tokens = self.md.parse(text, {})
         lines = text.split("\n")
         changed = False

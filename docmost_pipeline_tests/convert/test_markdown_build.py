@@ -8,6 +8,7 @@ takes 1-4 minutes on 2 cores.
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,12 +39,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _page(built: Path, space: str, zip_name: str, entry: str) -> str:
-    import zipfile
-
-    archive_path = check.FIXTURES / zip_name if (check.FIXTURES / zip_name).exists() else None
-    names = sorted(n for n in zipfile.ZipFile(archive_path).namelist() if n.endswith(".md")) if archive_path else []
-    index = names.index(entry)
-    return (built / "docs" / space / f"p{index:03d}" / "index.html").read_text(encoding="utf-8")
+    """Built HTML of one ZIP entry (pages are written as p<index in sorted entry names>.md)."""
+    with zipfile.ZipFile(check.FIXTURES / zip_name) as archive:
+        names = sorted(name for name in archive.namelist() if name.endswith(".md"))
+    return (built / "docs" / space / f"p{names.index(entry):03d}" / "index.html").read_text(encoding="utf-8")
 
 
 def test_no_katex_error_in_any_page(built: Path):
@@ -85,8 +84,9 @@ def test_callouts_math_details_and_tables_render(built: Path):
     assert details.count("<details") == 4 and "Click to expand" in details
     tables = _page(built, "content-gallery", "content-gallery.zip", "Gallery Index/Tables.md")
     table_text = " ".join(check._blocks(tables))
-    for cell in ("Q2", "20 (spans two columns)", "Q3 (spans two rows)", "41", "Second paragraph.", "print('in a cell')"):
+    for cell in ("Q2", "20 (spans two columns)", "Q3 (spans two rows)", "41", "Second paragraph.", "a list"):
         assert cell in table_text
+    assert "<pre dir=\"auto\"><code class=\"language-python\">print(&#x27;in a cell&#x27;)</code></pre>" in tables
     assert tables.count("<table") == 6
 
 

@@ -56,6 +56,8 @@ _CALLOUT_PARAMS = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 _DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
+# Docusaurus' classic heading-id syntax (@docusaurus/utils parseMarkdownHeadingId).
+_DOCUSAURUS_HEADING_ID = re.compile(r"\s*\{#(?:.(?!\{#|\}))*.\}$")
 _ORDERED_ITEM = re.compile(r"^ *\d{1,9}[.)] ")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
@@ -406,6 +408,8 @@ class _BodyRenderer:
             elif kind == "inline" and not table_depth and index not in skip_inline:
                 parent = tokens[index - 1].type if index else ""
                 edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
+                if parent == "heading_open":
+                    edits.extend(self._heading_id_guard(token, source))
             elif kind == "html_block":
                 edits.extend(self._html_block_edits(token, source))
             elif kind == "math_block":
@@ -519,6 +523,19 @@ class _BodyRenderer:
                 end += 1
             return [(source.line_start(first), source.line_start(end), "")]
         return [(to_source(s), to_source(e), r) for s, e, r in edits]
+
+    def _heading_id_guard(self, token: Token, source: _Source) -> list[Edit]:
+        """Docusaurus takes a heading whose text ends in ``{#…}`` as a custom id and hides it, even escaped.
+        An empty string expression after it keeps the text visible (and renders nothing)."""
+        if not token.map or "{#" not in token.content:
+            return []
+        plain = _plain_text(_parser().parseInline(token.content, dict(self.env))[0])
+        if not _DOCUSAURUS_HEADING_ID.search(plain):
+            return []
+        line = source.line(token.map[0])
+        column = line.rfind(token.content)
+        end = source.line_start(token.map[0]) + column + len(token.content) if column >= 0 else source.line_end(token.map[0])
+        return [(end, end, '{""}')]
 
     def _locate_content(self, content: str, first_line: int, source: _Source) -> list[int]:
         offsets = []

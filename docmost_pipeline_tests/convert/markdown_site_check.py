@@ -51,6 +51,7 @@ EDGE_CASE_PAGES = {
         "| a | b |\n| --- | --- |\n| 1 | 2 | 3 {x} |\n\n"
         "<details open>\n<summary>Open **not bold** {x}</summary>\n\n- item\n\n</details>\n\n"
         "Text with ==mark {x}== and a [link with {braces}](Other%20Page.md \"title {x}\").\n\n"
+        "## Typed heading id {#not-an-id}\n\n"
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
     "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",

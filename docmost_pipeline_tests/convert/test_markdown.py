@@ -99,7 +99,10 @@ def test_hostile_prose_is_escaped_not_backticked(source, expected):
 
 
 def test_heading_id_syntax_and_braces_in_heading_are_escaped():
-    assert text("## Heading with {braces} {#custom}\n") == "## Heading with \\{braces\\} \\{#custom\\}\n"
+    # Docusaurus would still read a trailing {#…} as a custom id and hide it: an empty expression follows it.
+    assert text("## Heading with {braces} {#custom}\n") == '## Heading with \\{braces\\} \\{#custom\\}{""}\n'
+    assert text("## Heading with {braces} and `{#code}`\n") == '## Heading with \\{braces\\} and `{#code}`{""}\n'
+    assert text("## Heading with {#id} inside\n") == "## Heading with \\{#id\\} inside\n"
 
 
 def test_marks_links_and_tables_with_hostile_text():

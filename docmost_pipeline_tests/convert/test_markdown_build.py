@@ -98,3 +98,4 @@ def test_edge_cases_render(built: Path):
     assert 'href="/docs/edge-cases/p001"' in html  # <a href> inside an HTML table became a resolved doc link
     assert "theme-admonition-note" in html
     assert "Open **not bold** {x}" in html
+    assert "Typed heading id {#not-an-id}" in text

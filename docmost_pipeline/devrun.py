@@ -28,6 +28,13 @@ def banner(lines: list[str]) -> str:
     return "\n".join([edge, *(f"# {line.ljust(width - 4)} #" for line in lines), edge])
 
 
+def _default_interrupts() -> None:
+    # A shell starting us in the background ignores SIGINT, and children inherit that; dagster dev maps SIGTERM to
+    # its SIGINT handler, so it would then ignore both. Give children the default handlers back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """Start the Docmost test server on a free 127.0.0.1 port; returns (process, base URL)."""
     process = subprocess.Popen(
@@ -37,6 +44,7 @@ def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))},
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_interrupts,
     )
     base_url = (process.stdout.readline() if process.stdout else "").strip()
     if not base_url.startswith("http://127.0.0.1:"):
@@ -74,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
     env.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
     env.setdefault("DAGSTER_WEBSERVER_URL", f"http://{args.host}:{args.port}")
-    dagster_home = Path(env["DAGSTER_HOME"])
+    # dagster dev runs in DAGSTER_HOME (below), so a relative OUTPUT_DIR is made absolute against the repo here.
+    env["OUTPUT_DIR"] = str((REPO_ROOT / settings.output_dir).resolve())
+    dagster_home = Path(env["DAGSTER_HOME"]).resolve()
+    env["DAGSTER_HOME"] = str(dagster_home)
     dagster_home.mkdir(parents=True, exist_ok=True)
     if not (dagster_home / "dagster.yaml").exists():
         (dagster_home / "dagster.yaml").write_bytes((REPO_ROOT / "dagster.yaml").read_bytes())
@@ -83,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.docmost_configured:
         demo, base_url = start_demo_server(env)
         env.update(DOCMOST_BASE_URL=base_url, DOCMOST_EMAIL=DEMO_EMAIL, DOCMOST_PASSWORD=DEMO_PASSWORD)
-        env.setdefault("OUTPUT_DIR", str(REPO_ROOT / "output"))
+
         print(banner([
             "DEMO MODE: DOCMOST_BASE_URL is not set.",
             f"Serving the bundled demo export (recorded Docmost 0.95 spaces) at {base_url}",
@@ -95,11 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     command = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port),
                "-w", str(REPO_ROOT / "workspace.yaml")]
     print(f"starting dagster dev on http://{args.host}:{args.port} (DAGSTER_HOME={dagster_home})", flush=True)
-    dagster = subprocess.Popen(command, cwd=str(REPO_ROOT), env=env)
+    # cwd = DAGSTER_HOME: dagster dev warns about a dagster.yaml in the current folder that is not DAGSTER_HOME's.
+    dagster = subprocess.Popen(command, cwd=str(dagster_home), env=env, preexec_fn=_default_interrupts)
 
     def forward(signum, _frame):
+        # dagster dev shuts down cleanly on SIGINT (its Ctrl-C path); use it for SIGTERM too.
         if dagster.poll() is None:
-            dagster.send_signal(signum)
+            dagster.send_signal(signal.SIGINT)
 
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)

@@ -53,8 +53,12 @@ def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
     env.update(DAGSTER_HOME=str(tmp_path / "home"), OUTPUT_DIR=str(tmp_path / "output"), PYTHONUNBUFFERED="1",
                DISCOVERY_INTERVAL="1h")
     log = (tmp_path / "devrun.log").open("w+")
+    # Started the way a non-interactive shell starts a background job (SIGINT ignored), which dagster dev would
+    # inherit and then also ignore SIGTERM: devrun must still shut everything down on SIGTERM.
     process = subprocess.Popen([sys.executable, "-m", "docmost_pipeline.devrun", "--port", str(port)], cwd=REPO,
-                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    stopped_cleanly = False
     demo_port = None
     try:
         deadline = time.monotonic() + 150
@@ -77,11 +81,15 @@ def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=60)
+            stopped_cleanly = True
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    assert stopped_cleanly, "devrun did not stop within 60 s of SIGTERM"
     log.seek(0)
     text = log.read()
+    assert "Dagster services shut down" in text
+    assert "dagster.yaml) in the current folder" not in text
     bad = [line for line in text.splitlines()
            if re.search(r"Warning|Error loading|Traceback", line) and "docmost_pipeline" in line]
     assert not bad, bad

@@ -34,7 +34,12 @@ _MARKDOWN_LINK = re.compile(
 _BROKEN_SECTION = re.compile(r"Exhaustive list of all broken (links|anchors) found:")
 _SOURCE_PAGE = re.compile(r"^\s*- (?:Broken (?:link|anchor) )?on source page path = (.+?):?\s*$")
 _LINKING_TO = re.compile(r"^\s*-> linking to (.+?)\s*$")
-_KATEX_ERROR_SPAN = re.compile(r"""class=["'][^"']*\bkatex-error\b""")
+# KaTeX (through rehype-katex) never fails the build on bad TeX. A parse error becomes a `katex-error` span; an
+# undefined control sequence is rendered as its own name in KaTeX's errorColor (#cc0000), visible in the MathML
+# as <mstyle mathcolor="#cc0000"><mtext>\name</mtext>. Both are errors a reader sees.
+_KATEX_ERROR = re.compile(
+    r"""class=["'][^"']*\bkatex-error\b|<mstyle mathcolor="#cc0000"><mtext>\\"""
+)
 
 
 class SiteBuildError(RuntimeError):
@@ -250,11 +255,22 @@ def parse_build_output(
     )
 
 
+def has_docs(docs_dir: Path) -> bool:
+    """True when docs_dir holds a doc the site would render: a .md/.mdx file outside dot- and `_`-folders and not
+    `_`-prefixed itself (the site's include/exclude rules). Space folders that are symlinks are followed."""
+    for current, dirs, files in os.walk(docs_dir, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        if any(f.endswith((".md", ".mdx")) and not f.startswith((".", "_")) for f in files):
+            return True
+    return False
+
+
 def count_katex_errors(build_dir: Path) -> dict[str, int]:
-    """Pages of a built site that contain KaTeX error spans: {path relative to build_dir: count}."""
+    """Pages of a built site that show KaTeX errors (error spans, undefined macros): {path relative to build_dir:
+    count}."""
     pages: dict[str, int] = {}
     for html in sorted(Path(build_dir).rglob("*.html")):
-        count = len(_KATEX_ERROR_SPAN.findall(html.read_text(encoding="utf-8", errors="replace")))
+        count = len(_KATEX_ERROR.findall(html.read_text(encoding="utf-8", errors="replace")))
         if count:
             pages[html.relative_to(build_dir).as_posix()] = count
     return pages
@@ -295,6 +311,9 @@ def build_site(
     docs_dir = Path(docs_dir).absolute()
     if not docs_dir.is_dir():
         raise SiteBuildError(f"docs directory {docs_dir} does not exist (nothing has been published there yet?)")
+    if not has_docs(docs_dir):
+        # Docusaurus itself only says 'Docs version "current" has no docs!' after a slow start.
+        raise SiteBuildError(f"docs directory {docs_dir} contains no .md/.mdx page: publish a space into it first")
     node = _check_node()
     if install:
         ensure_node_modules(site_dir)
@@ -349,3 +368,39 @@ def build_site(
         katex_errors=sum(katex_pages.values()),
         katex_error_pages=katex_pages,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m docmost_pipeline.sitebuild [DOCS_DIR] [--out-dir DIR]``: what ``make site`` runs.
+
+    Exit 0 when the site built clean, 1 when it built with problems or failed (each named), 2 when it could not be
+    attempted (no Node.js, no docs directory).
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m docmost_pipeline.sitebuild",
+        description="Build the Docusaurus site in site/ over a docs directory (OUTPUT_DIR) and report problems.",
+    )
+    parser.add_argument("docs_dir", nargs="?", default=os.environ.get("OUTPUT_DIR", "output"), type=Path,
+                        help="docs directory to render (default: $OUTPUT_DIR or ./output)")
+    parser.add_argument("--out-dir", type=Path, default=None, help="where to write the site (default: site/build)")
+    args = parser.parse_args(argv)
+    try:
+        result = build_site(args.docs_dir, out_dir=args.out_dir)
+    except SiteBuildError as exc:
+        print(f"site build: {exc}", file=sys.stderr)
+        return 2
+    print(result.summary())
+    if not result.ok:
+        print("\n".join(result.output.strip().splitlines()[-40:]), file=sys.stderr)
+        return 1
+    print(f"\nSite written to {result.build_dir}")
+    print(f"Serve it:  cd {DEFAULT_SITE_DIR} && npx docusaurus serve --dir {result.build_dir} --port 3000 --no-open")
+    print("then open http://localhost:3000/")
+    return 0 if result.clean else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,113 @@
+"""docmost_pipeline.sitebuild against real Docusaurus builds of hand-written docs trees: what fails the build is
+reported by name, a valid tree builds (also through a symlinked space folder, as the publisher leaves OUTPUT_DIR),
+dot-directories and `_` files are not rendered, and bad TeX is counted from the built HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from docmost_pipeline import sitebuild
+
+
+def test_broken_link_fails_the_build_and_is_named(broken_link_build):
+    result = broken_link_build
+    assert not result.ok and result.returncode != 0
+    assert result.broken_links == [sitebuild.BrokenLink("/docs/space/page", "/docs/space/no-such-page")], \
+        result.summary()
+    assert not result.clean
+    assert "/docs/space/no-such-page" in result.summary()
+    with pytest.raises(sitebuild.SiteBuildProblems, match="no-such-page"):
+        result.raise_for_problems()
+
+
+def test_mdx_error_and_broken_markdown_link_are_named(broken_source_build):
+    result = broken_source_build
+    assert not result.ok
+    assert [Path(e.file).name for e in result.mdx_errors] == ["mdx.md"], result.summary()
+    assert "{" in result.mdx_errors[0].cause or "expression" in result.mdx_errors[0].cause
+    assert [(Path(m.source_file).name, m.url, m.kind) for m in result.broken_markdown_links] == \
+        [("links.md", "./missing-page.md", "link")], result.summary()
+    assert Path(result.broken_markdown_links[0].source_file).is_absolute()
+
+
+def test_valid_tree_builds_through_a_symlinked_space(valid_build):
+    result = valid_build
+    assert result.ok, result.summary()
+    assert not result.mdx_errors and not result.broken_links and not result.broken_markdown_links
+    assert not result.broken_anchors
+    pages = sorted(p.relative_to(result.build_dir).as_posix() for p in result.build_dir.rglob("*.html"))
+    assert "docs/demo/intro/index.html" in pages
+    assert "docs/demo/guide/index.html" in pages
+    assert "docs/demo/guide/math/index.html" in pages
+    # Nothing from .versions (older version) and no `_` partial became a page.
+    assert not [p for p in pages if "old" in p or "partial" in p or "versions" in p], pages
+    intro = (result.build_dir / "docs/demo/intro/index.html").read_text(encoding="utf-8")
+    assert 'href="/docs/demo/guide/"' in intro or 'href="/docs/demo/guide"' in intro
+    assert 'class="katex"' in intro  # remark-math + rehype-katex rendered the good TeX
+    home = (result.build_dir / "index.html").read_text(encoding="utf-8")
+    assert "Demo Space" in home and 'href="/docs/demo/intro"' in home
+
+
+def test_bad_tex_is_counted_per_page(valid_build):
+    result = valid_build
+    assert result.ok, result.summary()
+    assert result.katex_errors == 2, result.summary()
+    assert set(result.katex_error_pages) == {"docs/demo/guide/math/index.html"}
+    assert not result.clean and "KaTeX" in result.summary()
+
+
+def test_katex_stylesheet_and_fonts_are_served_locally(valid_build):
+    build_dir = valid_build.build_dir
+    css = "\n".join(p.read_text(encoding="utf-8") for p in build_dir.rglob("*.css"))
+    assert ".katex" in css
+    assert list(build_dir.rglob("KaTeX_Main-Regular*.woff2")), "KaTeX fonts are bundled with the site"
+    everything = css + "\n".join(p.read_text(encoding="utf-8") for p in build_dir.rglob("*.html"))
+    assert "cdn.jsdelivr.net" not in everything and "unpkg.com" not in everything
+
+
+def test_missing_docs_dir_is_a_clear_error(tmp_path):
+    with pytest.raises(sitebuild.SiteBuildError, match="does not exist"):
+        sitebuild.build_site(tmp_path / "no-output-here", install=False)
+
+
+def test_missing_node_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "docs" / "space").mkdir(parents=True)
+    (tmp_path / "docs" / "space" / "page.md").write_text("# A page\n")
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no node or npm on it
+    with pytest.raises(sitebuild.SiteBuildError, match="`node` was not found on PATH"):
+        sitebuild.build_site(tmp_path / "docs", install=False)
+    with pytest.raises(sitebuild.SiteBuildError, match="`node` was not found on PATH"):
+        sitebuild.ensure_node_modules()
+
+
+def test_wrong_site_dir_is_a_clear_error(tmp_path):
+    (tmp_path / "docs").mkdir()
+    with pytest.raises(sitebuild.SiteBuildError, match="package.json is missing"):
+        sitebuild.build_site(tmp_path / "docs", site_dir=tmp_path)
+
+
+def test_node_modules_staleness_follows_the_lockfile(tmp_path):
+    (tmp_path / "package-lock.json").write_text("{}")
+    assert not sitebuild.node_modules_current(tmp_path)
+    installed = tmp_path / "node_modules" / ".package-lock.json"
+    installed.parent.mkdir()
+    installed.write_text("{}")
+    assert sitebuild.node_modules_current(tmp_path)
+    import os
+    os.utime(installed, (1, 1))
+    assert not sitebuild.node_modules_current(tmp_path)
+
+
+def test_docs_dir_without_pages_is_a_clear_error(tmp_path):
+    docs = tmp_path / "output"
+    (docs / ".versions" / "space" / "v1").mkdir(parents=True)
+    (docs / ".versions" / "space" / "v1" / "page.md").write_text("# Hidden in a dot-directory\n")
+    (docs / "space" / "_attachments").mkdir(parents=True)
+    (docs / "space" / "_attachments" / "note.md").write_text("# Not a doc\n")
+    (docs / "space" / "_category_.json").write_text('{"label": "Space"}\n')
+    with pytest.raises(sitebuild.SiteBuildError, match="contains no .md/.mdx page"):
+        sitebuild.build_site(docs, install=False)
+    (docs / "space" / "page.md").write_text("# A page\n")
+    assert sitebuild.has_docs(docs)

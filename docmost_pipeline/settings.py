@@ -114,8 +114,7 @@ def parse_sync_interval(text: str) -> SyncInterval:
     if len(fields) == 5:
         if not croniter.is_valid(raw):
             raise SettingsError(f"SYNC_INTERVAL={text!r}: {_SYNC_FORMS} (invalid cron expression)")
-        first, second = _cron_period_probe(raw)
-        return SyncInterval(raw=raw, crons=(raw,), seconds=second - first, note="cron")
+        return SyncInterval(raw=raw, crons=(raw,), seconds=_cron_longest_gap(raw), note="cron")
     try:
         seconds = parse_go_duration(raw)
     except ValueError:
@@ -129,12 +128,11 @@ def parse_sync_interval(text: str) -> SyncInterval:
     return SyncInterval(raw=raw, crons=crons, seconds=seconds, note=note)
 
 
-def _cron_period_probe(cron: str) -> tuple[float, float]:
-    # The nominal period of a cron (for freshness: 2 x interval) is the largest gap over a week of ticks.
+def _cron_longest_gap(cron: str) -> float:
+    # A cron's nominal period (freshness flags a space after 2 x this) is its longest gap between ticks.
     iterator = croniter(cron, 0.0)
     ticks = [iterator.get_next(float) for _ in range(200)]
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-    return 0.0, max(gaps) if gaps else 86400.0
+    return max(b - a for a, b in zip(ticks, ticks[1:]))
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:

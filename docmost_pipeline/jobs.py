@@ -155,16 +155,10 @@ def maintenance_op(context: OpExecutionContext, output: OutputResource) -> Outpu
             continue
         for item in publish.clean_leftovers(output.root, space.space, logger=context.log):
             report.add(f"publish leftover {space.space}: {item}")
-        prune = getattr(publish, "prune_versions", None)
-        if prune is not None:
-            for version in prune(output.root, space.space, keep=output.publish_keep):
-                pruned += 1
-                report.add(f"published version {space.space}/{version}")
-        elif len(space.kept_versions) + 1 > output.publish_keep:
-            context.log.warning(
-                f"{space.space}: {len(space.kept_versions) + 1} versions kept (PUBLISH_KEEP={output.publish_keep}); "
-                "they are pruned at its next publish"
-            )
+        for version in publish.prune_versions(output.root, space.space, keep=output.publish_keep,
+                                              logger=context.log):
+            pruned += 1
+            report.add(f"published version {space.space}/{version}")
     for line in report.removed:
         context.log.info(f"removed {line}")
     context.log.info(f"maintenance removed {len(report.removed)} item(s)")

@@ -12,6 +12,7 @@ from dagster import DagsterRun, DagsterRunStatus, SkipReason, build_schedule_con
 
 from docmost_pipeline.assets import SPACES_PARTITIONS
 from docmost_pipeline.definitions import build_definitions
+from docmost_pipeline import publish
 from docmost_pipeline.jobs import clean_working_data, maintenance_job, sync_job
 from docmost_pipeline.resources import OutputResource, close_cached_clients
 from docmost_pipeline.schedules import build_sync_schedule
@@ -106,7 +107,7 @@ def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
         make_run_dirs(output / ".pipeline" / "raw" / "collisions", ["old1", "old2", "old3"], start=int(time.time()) - 10_000)
         make_run_dirs(output / ".pipeline" / "staging" / "collisions", ["crashed-run"])
         result = maintenance_job.execute_in_process(
-            instance=instance, resources={"output": OutputResource(output_dir=str(output), publish_keep=2)})
+            instance=instance, resources={"output": OutputResource(output_dir=str(output), publish_keep=1)})
         assert result.success
         removed = result.output_for_node("maintenance_op")
         assert "staging/collisions/crashed-run" in removed
@@ -115,3 +116,8 @@ def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
         kept = {p.name for p in (output / ".pipeline" / "raw" / "collisions").iterdir()}
         assert len(kept) == 3 and "old3" in kept
         assert (output / "collisions" / "_category_.json").is_file()  # the live tree is untouched
+        # two syncs kept two versions; PUBLISH_KEEP=1 prunes the older one and never the live one
+        pruned = [r for r in removed if r.startswith("published version collisions/")]
+        assert len(pruned) == 1
+        (space_status,) = publish.status(output, "collisions")
+        assert space_status.kept_versions == [] and space_status.live_version not in pruned[0]

@@ -6,12 +6,12 @@ call these functions.
 
 from docmost_pipeline.publish.publisher import (
     DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, PublishResult, SpaceStatus,
-    check_space_name, clean_leftovers, publish_tree, rollback, status, unpublish,
+    check_space_name, clean_leftovers, prune_versions, publish_tree, rollback, status, unpublish,
 )
 from docmost_pipeline.publish.stamp import STAMP_NAME, Stamp, read_stamp
 
 __all__ = [
     "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "STAMP_NAME",
-    "SpaceStatus", "Stamp", "check_space_name", "clean_leftovers", "publish_tree", "read_stamp", "rollback", "status",
+    "SpaceStatus", "Stamp", "check_space_name", "clean_leftovers", "prune_versions", "publish_tree", "read_stamp", "rollback", "status",
     "unpublish",
 ]

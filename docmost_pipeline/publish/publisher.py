@@ -346,6 +346,22 @@ def clean_leftovers(output_dir: Path, space: str, *, lock_timeout: float = DEFAU
         return _clean_leftovers_locked(layout, logger)
 
 
+def prune_versions(output_dir: Path, space: str, *, keep: int = DEFAULT_KEEP,
+                   lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                   logger: logging.Logger | logging.LoggerAdapter | None = None) -> list[str]:
+    """Remove kept versions of ``space`` beyond ``keep`` (the live one counts and is never removed); returns them."""
+    logger = logger or log
+    check_space_name(space)
+    if keep < 1:
+        raise PublishError(f"keep={keep}: at least the live version must be kept (keep >= 1)")
+    layout = _Layout(Path(output_dir), space)
+    if not layout.versions.is_dir():
+        return []
+    _prepare_dirs(layout)
+    with _locked(layout, lock_timeout, "prune", logger):
+        return _prune(layout, keep, logger)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # the switch, pruning and recovery
 

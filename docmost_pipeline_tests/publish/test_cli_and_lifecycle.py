@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from docmost_pipeline.publish import PublishError, publish_tree, read_stamp, rollback, status
+from docmost_pipeline.publish import PublishError, prune_versions, publish_tree, read_stamp, rollback, status
 from docmost_pipeline_tests.publish.conftest import run_cli
 from docmost_pipeline_tests.publish.trees import (
     assert_store_consistent, expected_files, live_generation, read_tree, write_tree,
@@ -115,6 +115,20 @@ def test_keep_one_prunes_everything_but_live_and_mode_changes_keep_history(tmp_p
     assert status(output_dir, SPACE)[0].kept_versions == [second.version, third.version]
     assert rollback(output_dir, SPACE).version == third.version and live_generation(output_dir, SPACE) == 3
     assert fourth.mode == "symlink" and assert_store_consistent(output_dir, SPACE, keep=3)
+
+
+def test_prune_versions_keeps_the_newest_and_never_the_live_one(tmp_path):
+    output_dir = tmp_path / "output"
+    versions = [publish_tree(write_tree(tmp_path / f"t{g}", g), output_dir, SPACE, run_id=str(g), keep=5).version
+                for g in (1, 2, 3, 4)]
+    rollback(output_dir, SPACE, to_version=versions[0])  # live is now the oldest version
+    pruned = prune_versions(output_dir, SPACE, keep=2)
+    assert pruned == versions[1:3]
+    assert status(output_dir, SPACE)[0].kept_versions == [versions[3]] and live_generation(output_dir, SPACE) == 1
+    assert prune_versions(output_dir, SPACE, keep=2) == []
+    with pytest.raises(PublishError, match="keep=0"):
+        prune_versions(output_dir, SPACE, keep=0)
+    assert prune_versions(output_dir, "never-published", keep=1) == []
 
 
 def test_an_unmanaged_live_folder_is_adopted_as_a_kept_version(tmp_path):

@@ -321,6 +321,10 @@ def build_site(
     if not cli.is_file():
         raise SiteBuildError(f"{cli} is missing: run `npm ci` in {site_dir}")
     build_dir = Path(out_dir).resolve() if out_dir is not None else site_dir / "build"
+    # Docusaurus empties its output directory first: never let that be the docs, the site, or a folder holding them.
+    for precious in (docs_dir.resolve(), site_dir):
+        if build_dir == precious or build_dir in precious.parents:
+            raise SiteBuildError(f"output directory {build_dir} would be emptied by the build but holds {precious}")
 
     generated_dir = f".docusaurus-{uuid.uuid4().hex[:12]}"
     env = {
@@ -330,6 +334,8 @@ def build_site(
         "NO_COLOR": "1",
         "FORCE_COLOR": "0",
         "CI": "1",
+        # The build must not need the network: Docusaurus' CLI otherwise asks the npm registry for a newer version.
+        "NO_UPDATE_NOTIFIER": "1",
     }
     if not persistent_cache:
         env["DOCUSAURUS_NO_PERSISTENT_CACHE"] = "1"

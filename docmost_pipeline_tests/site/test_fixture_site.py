@@ -84,3 +84,24 @@ def test_prose_of_every_page_appears_in_the_built_html(fixture_site):
     assert total > 500, f"only {total} prose lines measured: the measure itself is broken"
     assert not unbuilt, f"pages with no built HTML: {unbuilt}"
     assert ratio >= FIDELITY_TARGET, f"{ratio:.2%} of prose lines found, below {FIDELITY_TARGET:.0%}; misses above"
+
+
+_MATH = re.compile(r"\$\$|(?<![\\$])\$[^\s$][^$\n]*\$")
+
+
+def test_pages_with_math_render_katex(fixture_site):
+    """Math is kept for KaTeX: every page whose export has `$...$` or `$$` math shows KaTeX output."""
+    built = built_pages_by_slug_id(fixture_site.result.build_dir)
+    with_math, without_katex = [], []
+    for slug in SPACES:
+        export = fixture_site.extracted[slug]
+        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
+        converted = {entry["pageId"]: slug_id for slug_id, entry in index.items()}
+        for page in export.pages:
+            source = (export.root / page.markdown_file).read_text(encoding="utf-8")
+            if page.page_id in converted and _MATH.search(source):
+                with_math.append(page.title)
+                if 'class="katex"' not in built[converted[page.page_id]].read_text(encoding="utf-8"):
+                    without_katex.append(f"{slug}/{page.title}")
+    assert with_math, "the recorded exports contain math; none found"
+    assert not without_katex, f"pages with math but no KaTeX output: {without_katex}"

@@ -111,3 +111,13 @@ def test_docs_dir_without_pages_is_a_clear_error(tmp_path):
         sitebuild.build_site(docs, install=False)
     (docs / "space" / "page.md").write_text("# A page\n")
     assert sitebuild.has_docs(docs)
+
+
+def test_out_dir_holding_the_docs_is_refused(tmp_path):
+    docs = tmp_path / "output"
+    (docs / "space").mkdir(parents=True)
+    (docs / "space" / "page.md").write_text("# A page\n")
+    for out_dir in (docs, tmp_path, sitebuild.DEFAULT_SITE_DIR):
+        with pytest.raises(sitebuild.SiteBuildError, match="would be emptied"):
+            sitebuild.build_site(docs, out_dir=out_dir, install=False)
+    assert (docs / "space" / "page.md").is_file()

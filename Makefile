@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 DAGSTER_PORT ?= 3030
+OUTPUT_DIR ?= output
 
 .PHONY: install run test site clean bench
 
@@ -15,6 +16,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# site/node_modules is installed with `npm ci` from site/package-lock.json by docmost_pipeline.sitebuild whenever
+# it is missing or older than the lockfile (the site tests and `make site` call it).
 install: $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
@@ -26,6 +29,15 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
+
+# The Docusaurus site over OUTPUT_DIR: build into site/build, name every problem, print how to serve it.
+site: $(STAMP)
+	$(BIN)/python -m docmost_pipeline.sitebuild "$(OUTPUT_DIR)" --out-dir site/build
+
+# Speed and memory figures (not pass/fail tests): download of a 500 MB export, conversion of a 2,000-page export.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/download.py
+	$(BIN)/python benchmarks/convert.py
 
 clean:
 	rm -rf $(VENV) .dagster_home output site/node_modules site/build

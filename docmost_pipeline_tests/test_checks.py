@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -105,7 +104,6 @@ def test_slug_check_names_offending_files(tmp_path):
     assert not result.passed and result.problems == ["Bad Name.md: name 'Bad Name.md' is outside the slug rules"]
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
 def test_docusaurus_build_check_catches_an_mdx_error(converted, tmp_path):
     # One real build (slow): the site engineer's tests prove clean trees build; this proves the check runs the
     # build and fails on what the compiler rejects.

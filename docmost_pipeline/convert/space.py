@@ -20,31 +20,17 @@ from pathlib import Path
 from docmost_pipeline.convert.attachments import plan_attachments, write_attachments
 from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_matter
 from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver, LinkTarget
+from docmost_pipeline.convert.markdown import render_body
 from docmost_pipeline.convert.report import ConversionReport
 from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree
 from docmost_pipeline.model import ExtractedExport
-
 
 
 class ConversionError(ValueError):
     """Bad input for a conversion (output directory not empty, bad space slug, ...)."""
 
 
-def _body_renderer():
-    """The body renderer (convert.markdown), imported late: markdown.py imports links.py from this package."""
-    try:
-        from docmost_pipeline.convert.markdown import render_body
-    except ModuleNotFoundError as exc:  # only while markdown.py does not exist yet
-        if exc.name != "docmost_pipeline.convert.markdown":
-            raise
-        return None
-    return render_body
-
-
 def _render(markdown: str, resolve, title: str) -> tuple[str, list[tuple[str, str]]]:
-    render_body = _body_renderer()
-    if render_body is None:
-        return markdown, []
     rendered = render_body(markdown, resolve_link=resolve, page_title=title)
     return rendered.text, list(rendered.warnings)
 

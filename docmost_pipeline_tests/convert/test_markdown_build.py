@@ -1,30 +1,27 @@
 """render_body against the real site: every page of the recorded ZIPs (plus edge cases) through ``docusaurus build``.
 
 The build must pass (0 MDX errors, 0 broken links), KaTeX must not report an error, and the text CommonMark shows
-for each exported page must appear on the built page. Needs site/node_modules (``npm ci`` in site/); one build
+for each exported page must appear on the built page. Installs site/node_modules (``npm ci``) when missing; one build
 takes 1-4 minutes on 2 cores.
 """
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from docmost_pipeline import sitebuild
 from docmost_pipeline_tests.convert import markdown_site_check as check
 
 pytestmark = pytest.mark.timeout(1500)
 
-if not (check.SITE / "node_modules" / ".bin" / "docusaurus").exists():
-    pytest.skip("site/node_modules missing: run `npm ci` in site/ to build pages", allow_module_level=True)
-if shutil.which("node") is None:
-    pytest.skip("node is not installed", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sitebuild.ensure_node_modules()  # npm ci from the lockfile on a fresh clone
     work = tmp_path_factory.mktemp("markdown-build")
     docs = work / "docs"
     zips = [check.FIXTURES / name for name in check.SPACE_ZIPS] + [check.edge_case_zip(work / "edge-cases.zip")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import posixpath
 import re
@@ -20,7 +19,6 @@ from docmost_pipeline.model import SidebarPage
 
 from .conftest import FIXTURES, SPACE_ZIPS, tree_bytes
 
-HAS_RENDERER = importlib.util.find_spec("docmost_pipeline.convert.markdown") is not None
 _HTML_URL = re.compile(r"""\b(?:src|href)=["']([^"']+)["']""")
 
 
@@ -71,20 +69,19 @@ def check_output_tree(out: Path, *, expected_page_ids: set[str]) -> list[str]:
             continue
         meta, body = front_matter(path)
         seen_ids.append(meta["docmost"]["page_id"])
-        if HAS_RENDERER:
-            for dest in link_destinations(body):
-                if not dest:
-                    problems.append(f"{rel}: empty link")
-                    continue
-                parts_ = urlsplit(dest)
-                if parts_.scheme or dest.startswith(("#", "//")):
-                    continue
-                if dest.startswith("/"):
-                    problems.append(f"{rel}: site-absolute link {dest!r} (Docusaurus cannot resolve it)")
-                    continue
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts_.path)))
-                if target.startswith("../") or not (out / target).is_file():
-                    problems.append(f"{rel}: link {dest!r} does not resolve to a file in the space")
+        for dest in link_destinations(body):
+            if not dest:
+                problems.append(f"{rel}: empty link")
+                continue
+            parts_ = urlsplit(dest)
+            if parts_.scheme or dest.startswith(("#", "//")):
+                continue
+            if dest.startswith("/"):
+                problems.append(f"{rel}: site-absolute link {dest!r} (Docusaurus cannot resolve it)")
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), unquote(parts_.path)))
+            if target.startswith("../") or not (out / target).is_file():
+                problems.append(f"{rel}: link {dest!r} does not resolve to a file in the space")
     if sorted(seen_ids) != sorted(expected_page_ids):
         problems.append(f"pages written {sorted(seen_ids)} != expected {sorted(expected_page_ids)}")
     return problems
@@ -123,8 +120,7 @@ def test_writes_layout_front_matter_and_index(builder, tmp_path):
     index = json.loads((out / "_docmost-pages.json").read_text(encoding="utf-8"))
     assert index["HGMXE2d4R9"] == {"path": "getting-started/index.md", "title": "Getting Started", "pageId": "gs"}
     assert index["MACxxxxxxx"]["path"] == "getting-started/macos.md"
-    if HAS_RENDERER:
-        assert "(macos.md)" in body and "# Getting Started" not in body
+    assert "(macos.md)" in body and "# Getting Started" not in body
 
 
 def test_out_dir_must_be_absent_or_empty(builder, tmp_path):
@@ -233,8 +229,6 @@ def test_cross_space_links_into_a_published_space(extracted, tmp_path):
     convert_space(extracted["hangul-docs"], output / "hangul-docs", space_slug="hangul-docs", space_name="한글 문서")
     convert_space(extracted["engineering"], output / "engineering", space_slug="engineering",
                   space_name="Engineering", published_root=output)
-    if not HAS_RENDERER:
-        pytest.skip("body renderer (convert/markdown.py) not present: links are not rewritten yet")
     _, body = front_matter(output / "engineering" / "getting-started" / "index.md")
     assert "../../hangul-docs/teseuteu-hangeul.md" in body
 

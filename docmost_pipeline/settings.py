@@ -255,18 +255,33 @@ class Settings:
         return [s for s in (self.docmost_password, *self.alert_webhook_urls) if s]
 
 
+def read_environment(dotenv_path: Path | str | None = ".env") -> Mapping[str, str]:
+    """``os.environ`` after loading ``.env`` (when present) into it; a variable already set is never overridden."""
+    if dotenv_path is not None and Path(dotenv_path).is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(dotenv_path, override=False)
+    return os.environ
+
+
+def output_dir_setting(env: Mapping[str, str]) -> Path:
+    return Path(env.get("OUTPUT_DIR", "").strip() or "output").expanduser()
+
+
+def publish_mode_setting(env: Mapping[str, str]) -> str:
+    return _choice(env, "PUBLISH_MODE", "symlink", ("symlink", "exchange"))
+
+
+def publish_keep_setting(env: Mapping[str, str]) -> int:
+    return _int(env, "PUBLISH_KEEP", 3, 1)
+
+
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path | str | None = ".env") -> Settings:
     """Read the configuration from ``environ`` (default: ``os.environ`` after loading ``.env``).
 
     ``.env`` is loaded only when reading ``os.environ`` and never overrides a variable already set.
     """
-    if environ is None:
-        if dotenv_path is not None and Path(dotenv_path).is_file():
-            from dotenv import load_dotenv
-
-            load_dotenv(dotenv_path, override=False)
-        environ = os.environ
-    env = dict(environ)
+    env = dict(environ) if environ is not None else dict(read_environment(dotenv_path))
 
     base_url = env.get("DOCMOST_BASE_URL", "").strip() or None
     if base_url is not None:
@@ -281,7 +296,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         missing = " and ".join(n for n, v in (("DOCMOST_EMAIL", email), ("DOCMOST_PASSWORD", password)) if not v)
         raise SettingsError(f"{missing}: required when DOCMOST_BASE_URL is set (Docmost login credentials)")
 
-    output_dir = Path(env.get("OUTPUT_DIR", "").strip() or "output").expanduser()
+    output_dir = output_dir_setting(env)
 
     sync_text = env.get("SYNC_INTERVAL", "").strip()
     sync_interval = parse_sync_interval(sync_text) if sync_text else None
@@ -306,8 +321,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         output_dir=output_dir,
         sync_interval=sync_interval,
         discovery_interval_seconds=max(1, int(round(discovery))),
-        publish_mode=_choice(env, "PUBLISH_MODE", "symlink", ("symlink", "exchange")),
-        publish_keep=_int(env, "PUBLISH_KEEP", 3, 1),
+        publish_mode=publish_mode_setting(env),
+        publish_keep=publish_keep_setting(env),
         raw_keep=_int(env, "RAW_EXPORT_KEEP", 3, 1),
         spaces_include=_globs(env, "DOCMOST_SPACES_INCLUDE"),
         spaces_exclude=_globs(env, "DOCMOST_SPACES_EXCLUDE"),

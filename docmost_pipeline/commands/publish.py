@@ -1,8 +1,8 @@
 """CLI subcommands ``publish``, ``rollback``, ``status`` and ``unpublish``: thin wrappers over
 ``docmost_pipeline.publish`` (exactly the code the pipeline runs).
 
-Settings come from options, else the environment (OUTPUT_DIR, PUBLISH_MODE, PUBLISH_KEEP), else defaults
-(./output, symlink, 3). Exit codes: 0 done, 1 the operation failed (PublishError), 2 bad usage or settings.
+Settings come from options, else the environment and ``.env`` (OUTPUT_DIR, PUBLISH_MODE, PUBLISH_KEEP, parsed by
+``docmost_pipeline.settings`` exactly as the pipeline parses them), else defaults (./output, symlink, 3). Exit codes: 0 done, 1 the operation failed (PublishError), 2 bad usage or settings.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from tabulate import tabulate
 
+from docmost_pipeline import settings
 from docmost_pipeline.publish import (
     DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, check_space_name, publish_tree, rollback,
     status, unpublish,
@@ -71,33 +71,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def output_dir_setting(option: Path | None) -> Path:
-    if option is not None:
-        return option
-    return Path(os.environ.get("OUTPUT_DIR") or "output")
+    return option if option is not None else settings.output_dir_setting(settings.read_environment())
 
 
 def mode_setting(option: str | None) -> str:
     if option is not None:
         return option
-    value = os.environ.get("PUBLISH_MODE") or DEFAULT_MODE
-    if value not in MODES:
-        raise UsageError(f"PUBLISH_MODE={value!r} is not a publish mode; use one of {', '.join(MODES)}")
-    return value
+    try:
+        return settings.publish_mode_setting(settings.read_environment())
+    except settings.SettingsError as error:
+        raise UsageError(str(error)) from None
 
 
 def keep_setting(option: int | None) -> int:
-    if option is not None:
-        value, source = option, "--keep"
-    else:
-        raw = os.environ.get("PUBLISH_KEEP") or str(DEFAULT_KEEP)
-        source = "PUBLISH_KEEP"
+    if option is None:
         try:
-            value = int(raw)
-        except ValueError:
-            raise UsageError(f"PUBLISH_KEEP={raw!r} is not a whole number") from None
-    if value < 1:
-        raise UsageError(f"{source} must be at least 1 (the live version counts), got {value}")
-    return value
+            return settings.publish_keep_setting(settings.read_environment())
+        except settings.SettingsError as error:
+            raise UsageError(str(error)) from None
+    if option < 1:
+        raise UsageError(f"--keep must be at least 1 (the live version counts), got {option}")
+    return option
 
 
 def _run_publish(args: argparse.Namespace) -> int:

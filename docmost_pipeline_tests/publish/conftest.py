@@ -22,13 +22,13 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def run_module(module: str, *args: object, env: dict[str, str] | None = None,
-               timeout: float = 60) -> subprocess.CompletedProcess:
+               timeout: float = 60, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                          env=env or child_env(), timeout=timeout, cwd=REPO_ROOT)
+                          env=env or child_env(), timeout=timeout, cwd=cwd)
 
 
-def run_cli(*args: object, **extra_env: str) -> subprocess.CompletedProcess:
-    return run_module("docmost_pipeline.cli", *args, env=child_env(**extra_env))
+def run_cli(*args: object, cwd: Path = REPO_ROOT, **extra_env: str) -> subprocess.CompletedProcess:
+    return run_module("docmost_pipeline.cli", *args, env=child_env(**extra_env), cwd=cwd)
 
 
 @pytest.fixture(autouse=True)

@@ -74,8 +74,8 @@ def test_cli_usage_errors_exit_2_and_failures_exit_1(tmp_path):
     tree = write_tree(tmp_path / "tree", 1)
     for args, env, message in [
         (("publish", tree, SPACE, "--keep", "0"), {}, "--keep must be at least 1"),
-        (("publish", tree, SPACE), {"PUBLISH_MODE": "copy"}, "PUBLISH_MODE='copy' is not a publish mode"),
-        (("publish", tree, SPACE), {"PUBLISH_KEEP": "three"}, "PUBLISH_KEEP='three' is not a whole number"),
+        (("publish", tree, SPACE), {"PUBLISH_MODE": "copy"}, "PUBLISH_MODE='copy': expected one of symlink, exchange"),
+        (("publish", tree, SPACE), {"PUBLISH_KEEP": "three"}, "PUBLISH_KEEP='three': expected a whole number >= 1"),
         (("publish", tree, "../escape"), {}, "invalid space folder name '../escape'"),
         (("publish", tree, ".versions"), {}, "invalid space folder name '.versions'"),
         (("publish", tree, SPACE, "--mode", "copy"), {}, "invalid choice: 'copy'"),
@@ -99,6 +99,17 @@ def test_env_settings_choose_mode_and_retention(tmp_path):
     live = output_dir / SPACE
     assert live.is_dir() and not live.is_symlink() and live_generation(output_dir, SPACE) == 3
     assert len(assert_store_consistent(output_dir, SPACE, keep=2)) == 1  # live at OUTPUT_DIR/<space> + one kept
+
+
+def test_cli_reads_settings_from_dot_env_like_the_pipeline(tmp_path):
+    (tmp_path / ".env").write_text("OUTPUT_DIR=from-dotenv\nPUBLISH_KEEP=1\nPUBLISH_MODE=exchange\n")
+    for generation in (1, 2):
+        result = run_cli("publish", write_tree(tmp_path / f"t{generation}", generation), SPACE,
+                         "--run-id", generation, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    output_dir = tmp_path / "from-dotenv"
+    assert not (output_dir / SPACE).is_symlink() and live_generation(output_dir, SPACE) == 2
+    assert status(output_dir, SPACE)[0].kept_versions == []  # PUBLISH_KEEP=1 from .env
 
 
 def test_keep_one_prunes_everything_but_live_and_mode_changes_keep_history(tmp_path):

@@ -83,3 +83,25 @@ def test_dagster_asset_materialize_one_space_from_the_cli(tmp_path, docmost_serv
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "output" / "collisions" / "_category_.json").is_file()
     assert docmost_server.password not in result.stdout + result.stderr
+
+
+def test_dagster_job_backfill_all_spaces_from_the_cli(tmp_path, docmost_server):
+    # The README's backfill command: one queued run per space partition, for the daemon of `make run` to launch.
+    assert run_sync(docmost_server, tmp_path, "--partitions-only", home=True).returncode == 0
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_"))}
+    environ.update(DAGSTER_HOME=str(tmp_path / "home"), DOCMOST_BASE_URL=docmost_server.base_url,
+                   DOCMOST_EMAIL=docmost_server.email, DOCMOST_PASSWORD=docmost_server.password,
+                   OUTPUT_DIR=str(tmp_path / "output"), MAX_CONCURRENT_EXPORTS="2")
+    (tmp_path / "home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    result = subprocess.run([sys.executable, "-m", "dagster", "job", "backfill", "-m", "docmost_pipeline.definitions",
+                             "-j", "sync_space", "--all", "--noprompt"], cwd=tmp_path, env=environ,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert docmost_server.password not in result.stdout + result.stderr
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "home"))) as instance:
+        (backfill,) = instance.get_backfills()
+        assert sorted(backfill.partition_names) == [
+            "collisions", "content-gallery", "engineering", "general", "hangul-docs"]
+        runs = instance.get_runs()
+        assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(backfill.partition_names)
+        assert {r.status.value for r in runs} == {"QUEUED"}  # the run queue (dagster.yaml) holds them for the daemon

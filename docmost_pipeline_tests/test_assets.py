@@ -112,6 +112,22 @@ def test_checks_ran_and_passed(synced):
                          "slug_names": True}, slug
 
 
+def test_one_summary_line_per_space_sync(synced):
+    instance = synced["instance"]
+    summaries = {}
+    for slug, result in synced["results"].items():
+        lines = [e.user_message for e in instance.all_logs(result.run_id)
+                 if (e.user_message or "").startswith("sync summary: ")]
+        assert len(lines) == 1, (slug, lines)
+        summaries[slug] = json.loads(lines[0].removeprefix("sync summary: "))
+    assert summaries["general"]["result"] == "published empty space" and summaries["general"]["pages"] == 0
+    for slug in ("collisions", "content-gallery", "engineering", "hangul-docs"):
+        summary = summaries[slug]
+        assert summary["space"] == slug and summary["result"] == "published"
+        assert summary["pages"] == len(list((synced["output"] / slug).rglob("*.md")))
+        assert isinstance(summary["duration_seconds"], float | int) and summary["version"]
+
+
 def test_one_login_for_the_whole_sync(synced):
     # One client per process: five spaces (and the collisions page recoveries) cost a single login.
     assert synced["logins"] == 1

@@ -59,6 +59,13 @@ _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
 # Docusaurus' classic heading-id syntax (@docusaurus/utils parseMarkdownHeadingId).
 _DOCUSAURUS_HEADING_ID = re.compile(r"\s*\{#(?:.(?!\{#|\}))*.\}$")
 _ORDERED_ITEM = re.compile(r"^ *\d{1,9}[.)] ")
+_ORDERED_ITEM_LINE = re.compile(r"^ *\d{1,9}[.)] ", re.MULTILINE)  # _ORDERED_ITEM at any line start
+# Inline content without a match can get no edit from ``inline_edits``: every edit starts at one of these:
+# ``[`` (links, images, footnote references), ``<`` (autolinks, inline HTML, escaping), ``=`` (mark), ``$``
+# (math, escaping), ``~`` (strikethrough, escaping), ``{`` ``}`` and ``:`` before an ASCII letter (escaping,
+# ``escape._CANDIDATE``) and, in flow text only, ``import``/``export`` (ESM guard).
+_INLINE_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]")
+_FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
@@ -134,32 +141,70 @@ def _mark_post_process(state: StateInline) -> None:
             _mark_pairs(state, meta["delimiters"])
 
 
-def _recording(name: str, rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
-    """Wrap an inline rule so that, during our own scans, it records the source span it consumed."""
+def _recording_tokenize(md: MarkdownIt) -> Callable[[StateInline], None]:
+    """``md.inline.tokenize`` that, during our own scans, records the source span each inline rule consumed.
 
-    def recorded(state: StateInline, silent: bool) -> bool:
-        spans = state.env.get(_SPANS_KEY) if isinstance(state.env, dict) else None
-        if silent or spans is None or state.env.get(_STATE_KEY) is not state:
-            return rule(state, silent)
-        start = state.pos
-        had_pending = bool(state.pending)
-        first_new = len(state.tokens)
-        matched = rule(state, silent)
-        if matched:
-            new_tokens = state.tokens[first_new:]
-            if had_pending and new_tokens:
-                new_tokens = new_tokens[1:]  # the flushed pending text, not this rule's
-            span = _Span(name, start, state.pos, list(new_tokens))
-            if name in ("link", "image"):
-                saved_max = state.posMax
-                state.posMax = span.end
-                label_end = parseLinkLabel(state, start + (0 if name == "link" else 1), name == "link")
-                state.posMax = saved_max
-                span.label_end = label_end if label_end >= 0 else None
-            spans.append(span)
-        return matched
+    Same loop as ``ParserInline.tokenize``; for the scan's own state (``env[_STATE_KEY]``), every rule other than
+    ``text`` that matches records a ``_Span`` right after it returns (so a link's nested label spans come first).
+    The snapshot (start position, pending text, token count) is taken once per position: a rule that fails
+    leaves ``pos``, ``tokens`` and ``pending`` as they were (the contract ``ParserInline.tokenize`` relies on).
+    Every other state (silent lookahead, image alt text, ordinary parses) runs the original loop."""
+    inline = md.inline
+    original = inline.tokenize
+    named = [(rule.name, rule.fn) for rule in inline.ruler.__rules__ if rule.enabled]
+    if [fn for _, fn in named] != inline.ruler.getRules(""):
+        raise RuntimeError("inline rule chain out of order")
+    first_name, first_rule = named[0]
+    if first_name != "text":
+        raise RuntimeError("the text rule is expected first")
+    others = named[1:]
+    label_names = ("link", "image")
 
-    return recorded
+    def tokenize(state: StateInline) -> None:
+        env = state.env
+        spans = env.get(_SPANS_KEY) if isinstance(env, dict) else None
+        if spans is None or env.get(_STATE_KEY) is not state:
+            original(state)
+            return
+        end = state.posMax
+        max_nesting = state.md.options["maxNesting"]
+        text = first_rule
+        while state.pos < end:
+            pos = state.pos
+            ok = False
+            if state.level < max_nesting:
+                ok = text(state, False)
+                if ok:
+                    if state.pos <= pos:
+                        raise RuntimeError("inline rule didn't increment state.pos")
+                else:
+                    had_pending = bool(state.pending)
+                    first_new = len(state.tokens)
+                    for name, rule in others:
+                        ok = rule(state, False)
+                        if ok:
+                            if state.pos <= pos:
+                                raise RuntimeError("inline rule didn't increment state.pos")
+                            new_tokens = state.tokens[first_new + 1 :] if had_pending else state.tokens[first_new:]
+                            span = _Span(name, pos, state.pos, new_tokens)
+                            if name in label_names:
+                                saved_max = state.posMax
+                                state.posMax = span.end
+                                label_end = parseLinkLabel(state, pos + (0 if name == "link" else 1), name == "link")
+                                state.posMax = saved_max
+                                span.label_end = label_end if label_end >= 0 else None
+                            spans.append(span)
+                            break
+            if ok:
+                if state.pos >= end:
+                    break
+                continue
+            state.append_pending(state.src[state.pos])
+            state.pos += 1
+        if state.pending:
+            state.pushPending()
+
+    return tokenize
 
 
 def _callout_params_valid(params: str, *_: Any) -> bool:
@@ -178,12 +223,9 @@ def _parser(blocks_only: bool = False) -> MarkdownIt:
     md.inline.ruler2.after("strikethrough", "mark", _mark_post_process)
     md.inline.add_terminator_char("=")
     md.inline.add_terminator_char("$")
-    for rule in md.inline.ruler.__rules__:
-        if rule.name != "text":
-            rule.fn = _recording(rule.name, rule.fn)
-    md.inline.ruler.__cache__ = None
     if blocks_only:
         md.core.ruler.disable("inline")
+        md.inline.tokenize = _recording_tokenize(md)  # type: ignore[method-assign]
     return md
 
 
@@ -376,6 +418,16 @@ class _BodyRenderer:
         self.warnings: list[tuple[str, str]] = []
         self.env: dict[str, Any] = {}
         self.html_stack: list[str] = []
+        self._parsed: tuple[str, list[Token], dict[str, Any]] | None = None
+
+    def _parse(self, text: str) -> tuple[list[Token], dict[str, Any]]:
+        """Block tokens and env of ``text``; the last parse is reused when a pre-pass left the text unchanged."""
+        if self._parsed is not None and self._parsed[0] == text:
+            return self._parsed[1], self._parsed[2]
+        env: dict[str, Any] = {}
+        tokens = self.md.parse(text, env)
+        self._parsed = (text, tokens, env)
+        return tokens, env
 
     def warn(self, kind: str, message: str) -> None:
         self.warnings.append((kind, message))
@@ -385,8 +437,7 @@ class _BodyRenderer:
         text = markdown.replace("\r\n", "\n").replace("\r", "\n")
         text = self._repair_list_indentation(text)
         text = self._repair_malformed_tables(text)
-        self.env = {}
-        tokens = self.md.parse(text, self.env)
+        tokens, self.env = self._parse(text)
         source = _Source(text)
         edits: list[Edit] = []
 
@@ -446,9 +497,9 @@ class _BodyRenderer:
         """Docmost nests list levels by 2 spaces also under ordered items (``1. First\\n  1. Second``), where
         CommonMark needs the marker width (3): the children would become siblings or paragraph text.
         Lines of each top-level list are re-indented to their parent item's content column."""
-        if not any(_ORDERED_ITEM.match(line) for line in text.split("\n")):
+        if not _ORDERED_ITEM_LINE.search(text):
             return text  # the 2-space quirk only misplaces children of ordered items
-        tokens = self.md.parse(text, {})
+        tokens, _ = self._parse(text)
         lines = text.split("\n")
         changed = False
         done = 0
@@ -466,7 +517,7 @@ class _BodyRenderer:
         """Docmost writes merged-cell tables with a delimiter row that has empty cells and too many columns."""
         if "|" not in text or "-" not in text:
             return text
-        tokens = self.md.parse(text, {})
+        tokens, _ = self._parse(text)
         lines = text.split("\n")
         changed = False
         for token in tokens:
@@ -651,6 +702,8 @@ class _BodyRenderer:
 
     def inline_edits(self, content: str, *, flow: bool) -> list[Edit]:
         """Edits (offsets into ``content``) that make one inline run MDX-safe."""
+        if not (_FLOW_EDIT_TRIGGER if flow else _INLINE_EDIT_TRIGGER).search(content):
+            return []
         return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow)
 
     def _range_edits(self, content: str, start: int, end: int, nodes: list[_Span], flow: bool) -> list[Edit]:

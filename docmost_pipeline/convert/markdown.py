@@ -92,6 +92,11 @@ class _Span:
     tokens: list[Token]
     label_end: int | None = None
     children: list[_Span] = field(default_factory=list)
+    # Delimiter runs (strikethrough, mark): source characters each of ``tokens`` stands for, taken when the rule
+    # returns. Post-processing rewrites these tokens in place (``fragments_join`` concatenates a run of adjacent
+    # text tokens into the run's *last* token, so a literal ``~`` token can end up holding the text before it),
+    # hence their ``content`` cannot tell where they are in the source afterwards.
+    widths: list[int] = field(default_factory=list)
 
 
 def _mark_tokenize(state: StateInline, silent: bool) -> bool:
@@ -159,6 +164,7 @@ def _recording_tokenize(md: MarkdownIt) -> Callable[[StateInline], None]:
         raise RuntimeError("the text rule is expected first")
     others = named[1:]
     label_names = ("link", "image")
+    delimiter_names = ("strikethrough", "mark")
 
     def tokenize(state: StateInline) -> None:
         env = state.env
@@ -187,7 +193,9 @@ def _recording_tokenize(md: MarkdownIt) -> Callable[[StateInline], None]:
                                 raise RuntimeError("inline rule didn't increment state.pos")
                             new_tokens = state.tokens[first_new + 1 :] if had_pending else state.tokens[first_new:]
                             span = _Span(name, pos, state.pos, new_tokens)
-                            if name in label_names:
+                            if name in delimiter_names:
+                                span.widths = [len(token.content) for token in new_tokens]
+                            elif name in label_names:
                                 saved_max = state.posMax
                                 state.posMax = span.end
                                 label_end = parseLinkLabel(state, pos + (0 if name == "link" else 1), name == "link")
@@ -741,8 +749,7 @@ class _BodyRenderer:
     def _delimiter_edits(self, node: _Span) -> list[Edit]:
         edits = []
         offset = node.start
-        for token in node.tokens:
-            length = len(token.markup) if token.type in ("mark_open", "mark_close", "s_open", "s_close") else len(token.content)
+        for token, length in zip(node.tokens, node.widths, strict=True):
             if token.type == "mark_open":
                 edits.append((offset, offset + length, "<mark>"))
             elif token.type == "mark_close":

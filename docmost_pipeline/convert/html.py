@@ -250,6 +250,15 @@ class _JsxWriter(HTMLParser):
     def unknown_decl(self, data: str) -> None:
         pass
 
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        # html.parser asserts on a "<![" that opens no CDATA/IF-style section (prose such as "<![alt](x.png)"
+        # inside an HTML block); the reader must see those characters, so they are text like any other.
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            self.handle_data(self.rawdata[i:i + 3])
+            return i + 3
+
 
 def html_to_jsx(
     html: str, *, resolve: Resolver | None = None, stack: list[str] | None = None, close_links: bool = True

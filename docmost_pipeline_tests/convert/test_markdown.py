@@ -404,7 +404,7 @@ _FUZZ_FRAGMENTS = [
     "[^1]", "[^1]: note\n", ":::info\n", ":::warning\n", ":::\n", "# ", "## ", "    code\n", "> ", "www.ex.com/{a}",
     "https://ex.com/a:b", "word", "text ", " ", "  ", "\t", "{#id}", "| --- |", "<", ">", "!", "[", "]", "(", ")",
     "a<b", "1<2", "<>", "$5", "x:y", "http://a.b", "Title", "# Title\n\n", "- [ ] task", "<u>", "</u>", "<sup>",
-    "==hi==", "~~s~~",
+    "==hi==", "~~s~~", "<![", "<![CDATA[x]]>", "<div>\n", "</div>\n",
 ]
 
 
@@ -417,5 +417,11 @@ def test_random_fragment_soup_never_breaks_the_edit_plan():
         source = "".join(rng.choice(_FUZZ_FRAGMENTS) for _ in range(rng.randint(1, 40)))
         try:
             render(source, title=rng.choice([None, "Title", "word", ""]))
-        except ValueError as error:  # pragma: no cover - the failure message names the input
+        except Exception as error:  # pragma: no cover - the failure message names the input
             raise AssertionError(f"render_body failed on {source!r}: {error}") from error
+
+
+def test_marked_section_lookalikes_inside_html_stay_text():
+    # html.parser asserts on "<![" that opens no CDATA section; the characters are prose and must stay visible.
+    assert text("<div>\n<![img](x.png)\n</div>") == '<div>{"\\u003c!["}{"img](x.png)\\n"}</div>\n'
+    assert text("<div><![foo]></div>") == '<div>{"\\u003c!["}{"foo]\\u003e"}</div>\n'

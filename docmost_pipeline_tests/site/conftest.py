@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from docmost_pipeline import sitebuild
+from docmost_pipeline.convert import convert_space
+from docmost_pipeline.export.extract import extract_zip
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docmost-0.95"
 # Space slug -> space name, as the recorded server lists them (api/spaces-list.*.json and the Collisions addendum).
@@ -106,8 +108,6 @@ class FixtureSite:
 
 @pytest.fixture(scope="session")
 def fixture_site(site_ready, tmp_path_factory) -> FixtureSite:
-    convert = pytest.importorskip("docmost_pipeline.convert")
-    extract = pytest.importorskip("docmost_pipeline.export.extract")
     root = tmp_path_factory.mktemp("fixture-site")
     output_dir = root / "output"
     output_dir.mkdir()
@@ -115,8 +115,8 @@ def fixture_site(site_ready, tmp_path_factory) -> FixtureSite:
     for slug, name in SPACES.items():
         zip_path = FIXTURES / f"{slug}.zip"
         assert zip_path.is_file(), f"recorded export {zip_path} is missing"
-        extracted[slug] = extract.extract_zip(zip_path, root / "extracted" / slug)
-        reports[slug] = convert.convert_space(extracted[slug], output_dir / slug, space_slug=slug, space_name=name,
+        extracted[slug] = extract_zip(zip_path, root / "extracted" / slug)
+        reports[slug] = convert_space(extracted[slug], output_dir / slug, space_slug=slug, space_name=name,
                                               base_url=BASE_URL, published_root=output_dir)
     result = sitebuild.build_site(output_dir, out_dir=root / "build", site_dir=site_ready)
     if not result.ok:

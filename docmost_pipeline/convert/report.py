@@ -16,23 +16,6 @@ class ConversionWarning:
     message: str
 
 
-# The contract calls it ``Warning``; keep that name importable without shadowing the builtin in this module.
-Warning = ConversionWarning  # noqa: A001
-
-WARNING_KINDS = (
-    "unresolved_link",
-    "dropped_fragment",
-    "empty_link",
-    "missing_attachment",
-    "dropped_page",
-    "orphan_page",
-    "unknown_callout",
-    "transliterated_title",
-    "fallback_slug",
-    "lost_page_offline",
-)
-
-
 @dataclass
 class ConversionReport:
     space_slug: str

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from docmost_pipeline.convert.attachments import plan_attachments, write_attachments
 from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_matter
-from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver, LinkTarget
+from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver
 from docmost_pipeline.convert.markdown import render_body
 from docmost_pipeline.convert.report import ConversionReport
 from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree
@@ -28,11 +28,6 @@ from docmost_pipeline.model import ExtractedExport
 
 class ConversionError(ValueError):
     """Bad input for a conversion (output directory not empty, bad space slug, ...)."""
-
-
-def _render(markdown: str, resolve, title: str) -> tuple[str, list[tuple[str, str]]]:
-    rendered = render_body(markdown, resolve_link=resolve, page_title=title)
-    return rendered.text, list(rendered.warnings)
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -133,9 +128,8 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
     except FileNotFoundError:
         report.warn(node.doc_path, "missing_page_file", f"{page.markdown_file} missing from the extraction")
         source = ""
-    resolve = resolver.for_page(node)
-    body, warnings = _render(source, resolve, node.title)
-    for kind, message in warnings:
+    rendered = render_body(source, resolve_link=resolver.for_page(node), page_title=node.title)
+    for kind, message in rendered.warnings:
         report.warn(node.doc_path, kind, message)
     front = build_front_matter(
         title=node.title,
@@ -146,10 +140,10 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
         page_id=page.page_id,
         slug_id=page.slug_id,
     )
-    body = body.strip("\n")
+    body = rendered.text.strip("\n")
     writer.text(node.doc_path, dump_front_matter(front) + ("\n" + body + "\n" if body else ""))
     if node.is_category:
         writer.json(f"{node.folder}/{CATEGORY_FILE}", {"label": node.title, "position": node.sidebar_position})
 
 
-__all__ = ["ConversionError", "LinkTarget", "convert_space", "edit_url"]
+__all__ = ["ConversionError", "convert_space", "edit_url"]

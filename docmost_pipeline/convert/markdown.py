@@ -18,6 +18,7 @@ re-rendering: code spans and fenced code are never touched and everything not li
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,8 +59,7 @@ _DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
 # Docusaurus' classic heading-id syntax (@docusaurus/utils parseMarkdownHeadingId).
 _DOCUSAURUS_HEADING_ID = re.compile(r"\s*\{#(?:.(?!\{#|\}))*.\}$")
-_ORDERED_ITEM = re.compile(r"^ *\d{1,9}[.)] ")
-_ORDERED_ITEM_LINE = re.compile(r"^ *\d{1,9}[.)] ", re.MULTILINE)  # _ORDERED_ITEM at any line start
+_ORDERED_ITEM_LINE = re.compile(r"^ *\d{1,9}[.)] ", re.MULTILINE)  # an ordered list item at any line start
 # Inline content without a match can get no edit from ``inline_edits``: every edit starts at one of these:
 # ``[`` (links, images, footnote references), ``<`` (autolinks, inline HTML, escaping), ``=`` (mark), ``$``
 # (math, escaping), ``~`` (strikethrough, escaping), ``{`` ``}`` and ``:`` before an ASCII letter (escaping,
@@ -569,9 +569,7 @@ class _BodyRenderer:
             content_line_starts.append(content_line_starts[-1] + len(line) + 1)
 
         def to_source(offset: int) -> int:
-            line = 0
-            while line + 1 < len(content_line_starts) and content_line_starts[line + 1] <= offset:
-                line += 1
+            line = bisect_right(content_line_starts, offset) - 1
             return line_offsets[line] + (offset - content_line_starts[line])
 
         edits = self.inline_edits(content, flow=flow)
@@ -759,9 +757,6 @@ class _BodyRenderer:
             offset += length
         return edits
 
-    def _resolve(self, destination: str) -> LinkTarget:
-        return self.resolve_link(destination)
-
     def _destination(self, content: str, start: int, end: int) -> tuple[int, int, str]:
         position = start
         while position < end and content[position] in " \t\n":
@@ -783,7 +778,7 @@ class _BodyRenderer:
         if after >= node.end or content[after] != "(":
             return label_edits  # reference link: its definition stays as written
         dest_start, dest_end, raw = self._destination(content, after + 1, node.end)
-        target = self._resolve(raw)
+        target = self.resolve_link(raw)
         label_empty = not content[label_start:label_end].strip()
         if label_empty:
             if target.href is not None:
@@ -803,7 +798,7 @@ class _BodyRenderer:
         if after >= node.end or content[after] != "(":
             return alt_edits
         dest_start, dest_end, raw = self._destination(content, after + 1, node.end)
-        target = self._resolve(raw)
+        target = self.resolve_link(raw)
         if target.href is None:
             return [(node.start, label_start, ""), *alt_edits, (label_end, node.end, "")]
         return [*alt_edits, (dest_start, dest_end, encode_href(target.href))]
@@ -813,7 +808,7 @@ class _BodyRenderer:
         if "@" in raw and ":" not in raw:
             href: str | None = "mailto:" + raw
         else:
-            href = self._resolve(raw).href
+            href = self.resolve_link(raw).href
         label = escape_literal(raw)
         replacement = f"[{label}]({encode_href(href)})" if href is not None else label
         return [(node.start, node.end, replacement)]
@@ -856,7 +851,7 @@ class _BodyRenderer:
         return plan
 
     def _resolve_html_attribute(self, tag: str, attribute: str, value: str) -> str | MarkdownLink | None:
-        target = self._resolve(value)
+        target = self.resolve_link(value)
         if target.href is None:
             self.warn("dropped_html", f"{attribute}={value!r} on <{tag}> removed (target not found)")
             return None

@@ -25,6 +25,7 @@ from pathlib import Path
 
 DEFAULT_SITE_DIR = Path(__file__).resolve().parent.parent / "site"
 MIN_NODE_MAJOR = 20
+NPM_CI_TIMEOUT = 900.0
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _MDX_FAILURE = re.compile(r'MDX compilation failed for file "([^"\n]+)"')
@@ -174,7 +175,7 @@ def node_modules_current(site_dir: Path = DEFAULT_SITE_DIR) -> bool:
     return installed.stat().st_mtime >= (site_dir / "package-lock.json").stat().st_mtime
 
 
-def ensure_node_modules(site_dir: Path = DEFAULT_SITE_DIR, *, timeout: float = 900.0) -> bool:
+def ensure_node_modules(site_dir: Path = DEFAULT_SITE_DIR, *, timeout: float = NPM_CI_TIMEOUT) -> bool:
     """Run ``npm ci --no-audit --no-fund`` in site_dir when node_modules is missing or older than the lockfile.
 
     Returns True when it installed, False when node_modules was already current. Concurrent callers (two test
@@ -182,6 +183,11 @@ def ensure_node_modules(site_dir: Path = DEFAULT_SITE_DIR, *, timeout: float = 9
     """
     site_dir = _check_site_dir(site_dir)
     _check_node()
+    return _install_node_modules(site_dir, timeout)
+
+
+def _install_node_modules(site_dir: Path, timeout: float) -> bool:
+    """``ensure_node_modules`` once the site directory and Node.js are checked."""
     npm = _require_executable("npm")
     lock_name = "docmost-site-npm-ci-" + hashlib.sha256(str(site_dir).encode()).hexdigest()[:16] + ".lock"
     with open(Path(tempfile.gettempdir()) / lock_name, "w") as lock:
@@ -226,8 +232,10 @@ def parse_build_output(
         end = failures[index + 1].start() if index + 1 < len(failures) else len(text)
         block = text[match.end() : end]
         cause_match = re.search(r"^\s*Cause: (.+)$", block, re.MULTILINE)
-        cause = cause_match.group(1).strip() if cause_match else block.strip().splitlines()[0:1]
-        cause = cause if isinstance(cause, str) else (cause[0] if cause else "unknown cause")
+        if cause_match:
+            cause = cause_match.group(1).strip()
+        else:
+            cause = next(iter(block.strip().splitlines()), "unknown cause")
         if _MARKDOWN_LINK.search(cause):
             continue  # reported as a broken markdown link
         mdx_errors.setdefault(match.group(1), MdxError(match.group(1), cause))
@@ -316,7 +324,7 @@ def build_site(
         raise SiteBuildError(f"docs directory {docs_dir} contains no .md/.mdx page: publish a space into it first")
     node = _check_node()
     if install:
-        ensure_node_modules(site_dir)
+        _install_node_modules(site_dir, NPM_CI_TIMEOUT)
     cli = site_dir / "node_modules" / "@docusaurus" / "core" / "bin" / "docusaurus.mjs"
     if not cli.is_file():
         raise SiteBuildError(f"{cli} is missing: run `npm ci` in {site_dir}")

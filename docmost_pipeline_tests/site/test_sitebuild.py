@@ -4,6 +4,7 @@ dot-directories and `_` files are not rendered, and bad TeX is counted from the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,6 @@ def test_node_modules_staleness_follows_the_lockfile(tmp_path):
     installed.parent.mkdir()
     installed.write_text("{}")
     assert sitebuild.node_modules_current(tmp_path)
-    import os
     os.utime(installed, (1, 1))
     assert not sitebuild.node_modules_current(tmp_path)
 
@@ -121,3 +121,29 @@ def test_out_dir_holding_the_docs_is_refused(tmp_path):
         with pytest.raises(sitebuild.SiteBuildError, match="would be emptied"):
             sitebuild.build_site(docs, out_dir=out_dir, install=False)
     assert (docs / "space" / "page.md").is_file()
+
+
+def test_build_output_is_parsed_without_a_build(tmp_path):
+    """parse_build_output alone: ANSI colours stripped, client and server reports de-duplicated, a failure without a
+    `Cause:` line keeps its first line, a markdown-link failure is reported only as a broken markdown link."""
+    output = (
+        '\x1b[31m[ERROR]\x1b[39m Client bundle compiled with errors\n'
+        'Error: MDX compilation failed for file "docs/space/a.md"\n'
+        'Cause: Could not parse expression with acorn\n'
+        'Error: MDX compilation failed for file "docs/space/a.md"\n'
+        'Cause: Could not parse expression with acorn\n'
+        'Error: MDX compilation failed for file "docs/space/b.md"\n'
+        '   Unexpected end of file in expression\n'
+        'Error: MDX compilation failed for file "docs/space/c.md"\n'
+        'Cause: Markdown link with URL `./gone.md` in source file "docs/space/c.md" (3:5) couldn\'t be resolved.\n'
+    )
+    mdx, links, anchors, markdown = sitebuild.parse_build_output(output, tmp_path)
+    assert mdx == [
+        sitebuild.MdxError("docs/space/a.md", "Could not parse expression with acorn"),
+        sitebuild.MdxError("docs/space/b.md", "Unexpected end of file in expression"),
+    ]
+    assert markdown == [
+        sitebuild.BrokenMarkdownLink(str(tmp_path / "docs/space/c.md"), "./gone.md", "link", 3)
+    ]
+    assert links == [] and anchors == []
+

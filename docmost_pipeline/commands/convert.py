@@ -41,7 +41,7 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from docmost_pipeline.convert import ConversionError, convert_space
+    from docmost_pipeline.convert.space import ConversionError, check_out_dir, convert_space
     from docmost_pipeline.convert.slugs import slugify
     from docmost_pipeline.export.extract import ExtractionError, extract_zip
 
@@ -49,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out_dir
     if not zip_path.is_file():
         return _fail(f"{zip_path} is not a file")
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        return _fail(f"output directory {out_dir} exists and is not empty")
+    try:
+        check_out_dir(out_dir)  # before the extraction, which can take a while
+    except ConversionError as exc:
+        return _fail(str(exc))
     space_name = args.space_name or default_space_name(zip_path)
     space_slug = args.space_slug or slugify(space_name) or "space"
     if args.base_url and not re.match(r"^https?://[^/\s]+", args.base_url):

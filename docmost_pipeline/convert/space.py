@@ -30,7 +30,8 @@ class ConversionError(ValueError):
     """Bad input for a conversion (output directory not empty, bad space slug, ...)."""
 
 
-def _check_out_dir(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
+    """Raise ConversionError unless ``out_dir`` is absent or an empty directory."""
     if out_dir.exists() or out_dir.is_symlink():
         if not out_dir.is_dir():
             raise ConversionError(f"output path {out_dir} exists and is not a directory")
@@ -83,7 +84,7 @@ def convert_space(
     """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``."""
     out_dir = Path(out_dir)
     _check_space_slug(space_slug)
-    _check_out_dir(out_dir)
+    check_out_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     report = ConversionReport(space_slug=space_slug, space_name=space_name)
@@ -146,4 +147,4 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
         writer.json(f"{node.folder}/{CATEGORY_FILE}", {"label": node.title, "position": node.sidebar_position})
 
 
-__all__ = ["ConversionError", "convert_space", "edit_url"]
+__all__ = ["ConversionError", "check_out_dir", "convert_space", "edit_url"]

@@ -44,6 +44,9 @@ def test_non_empty_out_dir_is_refused(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "not empty" in result.stderr
     assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    result = run_cli(str(FIXTURES / "collisions.zip"), str(out / "mine.txt"))
+    assert result.returncode == 2 and "not a directory" in result.stderr
+    assert (out / "mine.txt").read_text() == "keep me"
 
 
 def test_not_a_zip_and_missing_file(tmp_path):

@@ -397,10 +397,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m docmost_pipeline.sitebuild",
         description="Build the Docusaurus site in site/ over a docs directory (OUTPUT_DIR) and report problems.",
     )
-    parser.add_argument("docs_dir", nargs="?", default=os.environ.get("OUTPUT_DIR", "output"), type=Path,
-                        help="docs directory to render (default: $OUTPUT_DIR or ./output)")
+    parser.add_argument("docs_dir", nargs="?", default=None, type=Path,
+                        help="docs directory to render (default: $OUTPUT_DIR, also from .env, or ./output)")
     parser.add_argument("--out-dir", type=Path, default=None, help="where to write the site (default: site/build)")
     args = parser.parse_args(argv)
+    if args.docs_dir is None:
+        from docmost_pipeline import settings  # the pipeline's own OUTPUT_DIR parsing, .env included
+
+        args.docs_dir = settings.output_dir_setting(settings.read_environment())
     try:
         result = build_site(args.docs_dir, out_dir=args.out_dir)
     except SiteBuildError as exc:

@@ -5,6 +5,8 @@ dot-directories and `_` files are not rendered, and bad TeX is counted from the 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,14 @@ def test_build_output_is_parsed_without_a_build(tmp_path):
     ]
     assert links == [] and anchors == []
 
+
+def test_cli_exits_2_when_the_site_cannot_be_built_and_reads_output_dir_from_dot_env(tmp_path):
+    """`python -m docmost_pipeline.sitebuild` (what `make site` runs): exit 2 and a message when there is nothing to
+    build; without DOCS_DIR it renders OUTPUT_DIR as the pipeline reads it, `.env` included."""
+    env = {k: v for k, v in os.environ.items() if k != "OUTPUT_DIR"}
+    env["PYTHONPATH"] = str(Path(sitebuild.__file__).resolve().parents[1])
+    (tmp_path / ".env").write_text("OUTPUT_DIR=published-here\n")
+    result = subprocess.run([sys.executable, "-m", "docmost_pipeline.sitebuild"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"docs directory {tmp_path / 'published-here'} does not exist" in result.stderr

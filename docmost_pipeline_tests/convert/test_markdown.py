@@ -425,3 +425,30 @@ def test_marked_section_lookalikes_inside_html_stay_text():
     # html.parser asserts on "<![" that opens no CDATA section; the characters are prose and must stay visible.
     assert text("<div>\n<![img](x.png)\n</div>") == '<div>{"\\u003c!["}{"img](x.png)\\n"}</div>\n'
     assert text("<div><![foo]></div>") == '<div>{"\\u003c!["}{"foo]\\u003e"}</div>\n'
+
+
+# ---- warnings the README promises for the conversion report ---------------------------------------------------
+
+
+def test_elements_an_html_block_leaves_open_are_closed_at_the_end_and_reported():
+    rendered = render("<details>\n<summary>S</summary>\n\nbody\n")
+    assert rendered.text == '<details><summary>{"S"}</summary>\n\nbody\n\n</details>\n'
+    assert rendered.warnings == [
+        ("unbalanced_html", "closed HTML elements left open at the end of the page: </details>")
+    ]
+
+
+def test_link_without_text_but_with_a_target_is_removed_and_reported():
+    rendered = render("[](files/x.pdf) and text\n\n[](files/y.pdf)\n")
+    assert rendered.text == " and text\n"
+    assert rendered.warnings == [
+        ("empty_link", "link without text to 'files/x.pdf' removed"),
+        ("empty_link", "link without text to 'files/y.pdf' removed"),
+    ]
+
+
+def test_html_src_to_nothing_is_dropped_and_reported():
+    resolver = RecordingResolver({"gone.png": LinkTarget(None, "unresolved")})
+    rendered = render('<img src="gone.png" alt="x">\n', resolver=resolver)
+    assert rendered.text == '<img alt="x" />\n'
+    assert rendered.warnings == [("dropped_html", "src='gone.png' on <img> removed (target not found)")]

@@ -191,9 +191,9 @@ class LinkResolver:
             return LinkTarget(None, "unresolved")
         if dest.startswith("#"):
             return LinkTarget(dest, "external")
-        if dest.startswith("//") and not _FILES_PATH.search(urlsplit(dest).path):
-            return LinkTarget(dest, "external")
         parts = urlsplit(dest)
+        if dest.startswith("//") and not _FILES_PATH.search(parts.path):
+            return LinkTarget(dest, "external")
         if _SCHEME.match(dest):
             if parts.scheme.lower() in ("http", "https"):
                 return self._absolute(dest, parts, node)

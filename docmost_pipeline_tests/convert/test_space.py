@@ -176,6 +176,7 @@ def test_engineering_order_and_icons(extracted, tmp_path):
     changelog, _ = front_matter(out / "changelog.md")
     assert changelog["sidebar_position"] == 1  # position ZzVkk sorts before a0...
     assert changelog["sidebar_label"] == "📝 Changelog"
+    assert "custom_edit_url" not in changelog  # no Docmost base URL given
     assert json.loads((out / "api-reference" / "_category_.json").read_text()) ["label"] == "API Reference"
     assert len(list((out / "api-reference").glob("*.md"))) == 31  # index + 30 children
     assert front_matter(out / "rfc-process" / "rfc-0001-adopt-docmost.md")[0]["title"] == "RFC-0001: Adopt Docmost"

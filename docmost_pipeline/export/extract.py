@@ -466,23 +466,39 @@ def extract_zip(
         extractor = _Extractor(root, limits)
         result = extractor.extract(zip_path)
         tree_by_id = {p.id: p for p in tree} if tree is not None else None
-        notes = extractor.notes
-        pages = _to_exported_pages(result.pages, tree_by_id, notes)
-        if tree_by_id is not None:
-            _note_tree_differences(pages, tree_by_id, notes)
-        export = ExtractedExport(
-            root=root,
-            pages=_tree_order(pages, notes),
-            attachments=extractor.attachments,
-            docmost_version=result.docmost_version,
-            exported_at=result.exported_at,
-            source_sha256=_sha256(zip_path),
-            has_metadata=result.has_metadata,
-            titles_from_api=tree is not None,
-            notes=notes,
-        )
-        export.save()
-        return export
+        return _finish(extractor, result, result.pages, tree_by_id, source_sha256=_sha256(zip_path))
+
+
+def _finish(
+    extractor: _Extractor,
+    result: _ZipResult,
+    records: list[_PageRecord],
+    tree_by_id: dict[str, SidebarPage] | None,
+    *,
+    source_sha256: str | None,
+    recovered_ids: frozenset[str] | set[str] = frozenset(),
+    docmost_version: str | None = None,
+) -> ExtractedExport:
+    """Settle parents, titles and order of ``records``, then write and return the manifest under the root."""
+    notes = extractor.notes
+    pages = _to_exported_pages(records, tree_by_id, notes)
+    for page in pages:
+        page.recovered = page.page_id in recovered_ids
+    if tree_by_id is not None:
+        _note_tree_differences(pages, tree_by_id, notes)
+    export = ExtractedExport(
+        root=extractor.dest,
+        pages=_tree_order(pages, notes),
+        attachments=extractor.attachments,
+        docmost_version=result.docmost_version or docmost_version,
+        exported_at=result.exported_at,
+        source_sha256=source_sha256,
+        has_metadata=result.has_metadata,
+        titles_from_api=tree_by_id is not None,
+        notes=notes,
+    )
+    export.save()
+    return export
 
 
 def _note_tree_differences(pages: list[ExportedPage], tree_by_id: dict[str, SidebarPage], notes: list[str]) -> None:
@@ -540,8 +556,7 @@ def extract_raw_export(
     raw_dir = Path(raw_dir)
     manifest = _read_raw_manifest(raw_dir)
     tree_file = raw_dir / "tree.json"
-    tree = load_tree(tree_file) if tree_file.exists() else None
-    tree_by_id = {p.id: p for p in tree} if tree is not None else None
+    tree_by_id = {p.id: p for p in load_tree(tree_file)} if tree_file.exists() else None
     space_zip = raw_dir / "space.zip"
 
     with _fresh_destination(dest) as root:
@@ -549,12 +564,8 @@ def extract_raw_export(
         notes = extractor.notes
         if manifest.get("empty") and not space_zip.exists():
             notes.append("the space is empty: Docmost had no pages to export")
-            export = ExtractedExport(
-                root=root, pages=[], attachments={}, docmost_version=manifest.get("docmost_version"),
-                titles_from_api=tree is not None, notes=notes,
-            )
-            export.save()
-            return export
+            return _finish(extractor, _ZipResult(has_metadata=True), [], tree_by_id, source_sha256=None,
+                           docmost_version=manifest.get("docmost_version"))
         if not space_zip.is_file():
             raise ExtractionError(f"{raw_dir}: space.zip is missing")
         sha256 = _sha256(space_zip)
@@ -572,8 +583,7 @@ def extract_raw_export(
         page_zips = sorted((raw_dir / "pages").glob("*.zip")) if (raw_dir / "pages").is_dir() else []
         for page_zip in page_zips:
             wanted = page_zip.name[: -len(".zip")]
-            before = set(extractor.written_page_ids)
-            if wanted in before or any(r.slug_id == wanted for r in records):
+            if wanted in extractor.written_page_ids or any(r.slug_id == wanted for r in records):
                 notes.append(f"pages/{page_zip.name}: page {wanted} is already in space.zip; skipped")
                 continue
             page_result = extractor.extract(page_zip, only_page=wanted)
@@ -598,24 +608,8 @@ def extract_raw_export(
                 recovered_ids.add(record.page_id)
                 records.append(record)
 
-        pages = _to_exported_pages(records, tree_by_id, notes)
-        for page in pages:
-            page.recovered = page.page_id in recovered_ids
-        if tree_by_id is not None:
-            _note_tree_differences(pages, tree_by_id, notes)
-        export = ExtractedExport(
-            root=root,
-            pages=_tree_order(pages, notes),
-            attachments=extractor.attachments,
-            docmost_version=result.docmost_version or manifest.get("docmost_version"),
-            exported_at=result.exported_at,
-            source_sha256=sha256,
-            has_metadata=result.has_metadata,
-            titles_from_api=tree is not None,
-            notes=notes,
-        )
-        export.save()
-        return export
+        return _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
+                       docmost_version=manifest.get("docmost_version"))
 
 
 def _read_raw_manifest(raw_dir: Path) -> dict:

@@ -18,10 +18,11 @@ import json
 import logging
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from docmost_pipeline.docmost.errors import DocmostEmptySpace
+from docmost_pipeline.export.zipsafety import ExtractionError
 from docmost_pipeline.model import SidebarPage, Space
 
 SPACE_ZIP = "space.zip"
@@ -64,7 +65,7 @@ class RawExport:
         return self.dir / PAGES_DIR / f"{page_id}.zip"
 
     def tree(self) -> list[SidebarPage]:
-        return [SidebarPage(**p) for p in json.loads(self.tree_path.read_text(encoding="utf-8"))]
+        return load_tree(self.tree_path)
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +105,26 @@ class RawExport:
             docmost_version=data.get("docmost_version"),
             empty=bool(data.get("empty", False)),
         )
+
+
+def load_tree(path: Path) -> list[SidebarPage]:
+    """Read ``tree.json`` (a list of SidebarPage dicts, as written by download_space)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExtractionError(f"{path}: cannot read the page tree ({exc})") from None
+    if not isinstance(data, list):
+        raise ExtractionError(f"{path}: expected a list of pages")
+    names = {f.name for f in fields(SidebarPage)}
+    tree: list[SidebarPage] = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise ExtractionError(f"{path}: item {index} is not a page object with an 'id'")
+        try:
+            tree.append(SidebarPage(**{k: v for k, v in item.items() if k in names}))
+        except TypeError as exc:
+            raise ExtractionError(f"{path}: item {index}: {exc}") from None
+    return tree
 
 
 def read_export_metadata(zip_path: Path) -> dict | None:

@@ -25,13 +25,14 @@ import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import unquote
 
 from anyascii import anyascii
 
+from docmost_pipeline.export.download import MANIFEST, METADATA_ENTRY, PAGES_DIR, SPACE_ZIP, TREE_JSON, load_tree
 from docmost_pipeline.export.zipsafety import (
     ByteBudget,
     ExtractionError,
@@ -52,7 +53,6 @@ __all__ = [
     "safe_file_name",
 ]
 
-METADATA_ENTRY = "docmost-metadata.json"
 MAX_METADATA_BYTES = 64 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _ATTACHMENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -511,26 +511,6 @@ def _note_tree_differences(pages: list[ExportedPage], tree_by_id: dict[str, Side
             notes.append(f"page {sidebar.title!r} ({page_id}) of the API page tree is missing from the export")
 
 
-def load_tree(path: Path) -> list[SidebarPage]:
-    """Read ``tree.json`` (a list of SidebarPage dicts, as written by download_space)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractionError(f"{path}: cannot read the page tree ({exc})") from None
-    if not isinstance(data, list):
-        raise ExtractionError(f"{path}: expected a list of pages")
-    names = {f.name for f in fields(SidebarPage)}
-    tree: list[SidebarPage] = []
-    for index, item in enumerate(data):
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise ExtractionError(f"{path}: item {index} is not a page object with an 'id'")
-        try:
-            tree.append(SidebarPage(**{k: v for k, v in item.items() if k in names}))
-        except TypeError as exc:
-            raise ExtractionError(f"{path}: item {index}: {exc}") from None
-    return tree
-
-
 def _recovered_zip_path(own_path: str, parent_zip_path: str | None, page: _PageRecord, taken: set[str]) -> str:
     """Where the page would sit in the space ZIP: in its parent's folder, made unique with its id if needed."""
     folder = parent_zip_path[: -len(".md")] if parent_zip_path else ""
@@ -555,9 +535,9 @@ def extract_raw_export(
     """
     raw_dir = Path(raw_dir)
     manifest = _read_raw_manifest(raw_dir)
-    tree_file = raw_dir / "tree.json"
+    tree_file = raw_dir / TREE_JSON
     tree_by_id = {p.id: p for p in load_tree(tree_file)} if tree_file.exists() else None
-    space_zip = raw_dir / "space.zip"
+    space_zip = raw_dir / SPACE_ZIP
 
     with _fresh_destination(dest) as root:
         extractor = _Extractor(root, limits)
@@ -567,12 +547,12 @@ def extract_raw_export(
             return _finish(extractor, _ZipResult(has_metadata=True), [], tree_by_id, source_sha256=None,
                            docmost_version=manifest.get("docmost_version"))
         if not space_zip.is_file():
-            raise ExtractionError(f"{raw_dir}: space.zip is missing")
+            raise ExtractionError(f"{raw_dir}: {SPACE_ZIP} is missing")
         sha256 = _sha256(space_zip)
         expected = manifest.get("sha256")
         if isinstance(expected, str) and expected and expected != sha256:
             raise ExtractionError(
-                f"{space_zip}: sha256 {sha256} differs from raw-export.json ({expected}); the file changed"
+                f"{space_zip}: sha256 {sha256} differs from {MANIFEST} ({expected}); the file changed"
             )
         result = extractor.extract(space_zip)
         records = list(result.pages)
@@ -580,11 +560,11 @@ def extract_raw_export(
         taken = {r.zip_path for r in records}
         zip_path_by_id = {r.page_id: r.zip_path for r in records}
 
-        page_zips = sorted((raw_dir / "pages").glob("*.zip")) if (raw_dir / "pages").is_dir() else []
+        page_zips = sorted((raw_dir / PAGES_DIR).glob("*.zip")) if (raw_dir / PAGES_DIR).is_dir() else []
         for page_zip in page_zips:
             wanted = page_zip.name[: -len(".zip")]
             if wanted in extractor.written_page_ids or any(r.slug_id == wanted for r in records):
-                notes.append(f"pages/{page_zip.name}: page {wanted} is already in space.zip; skipped")
+                notes.append(f"{PAGES_DIR}/{page_zip.name}: page {wanted} is already in {SPACE_ZIP}; skipped")
                 continue
             page_result = extractor.extract(page_zip, only_page=wanted)
             if not page_result.pages:
@@ -613,7 +593,7 @@ def extract_raw_export(
 
 
 def _read_raw_manifest(raw_dir: Path) -> dict:
-    path = raw_dir / "raw-export.json"
+    path = raw_dir / MANIFEST
     if not raw_dir.is_dir():
         raise ExtractionError(f"{raw_dir}: raw export directory does not exist")
     if not path.exists():

@@ -22,7 +22,7 @@ from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_
 from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver
 from docmost_pipeline.convert.markdown import render_body
 from docmost_pipeline.convert.report import ConversionReport
-from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree
+from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree, read_page_source
 from docmost_pipeline.model import ExtractedExport
 
 
@@ -100,7 +100,7 @@ def convert_space(
 
     resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url,
                             published_root=published_root, report=report,
-                            read_markdown=lambda node: _read_source(export, node))
+                            read_markdown=lambda node: read_page_source(export, node.page))
     writer = _Writer(out_dir)
     writer.json(CATEGORY_FILE, {"label": space_name})
     pages_index: dict[str, dict] = {}
@@ -116,16 +116,11 @@ def convert_space(
     return report
 
 
-def _read_source(export: ExtractedExport, node: PageNode) -> str:
-    text = export.page_file(node.page).read_text(encoding="utf-8")
-    return text.lstrip("\ufeff").replace("\r\n", "\n")
-
-
 def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver, writer: _Writer,
                 report: ConversionReport, *, base_url: str | None, space_slug: str) -> None:
     page = node.page
     try:
-        source = _read_source(export, node)
+        source = read_page_source(export, page)
     except FileNotFoundError:
         report.warn(node.doc_path, "missing_page_file", f"{page.markdown_file} missing from the extraction")
         source = ""

@@ -84,12 +84,18 @@ def position_key(page: ExportedPage) -> tuple[bytes, str]:
     return ((page.position or "").encode("utf-8"), page.page_id)
 
 
+def read_page_source(export: ExtractedExport, page: ExportedPage) -> str:
+    """A page's exported Markdown, without BOM and with LF newlines."""
+    text = export.page_file(page).read_text(encoding="utf-8")
+    return text.lstrip("\ufeff").replace("\r\n", "\n")
+
+
 def _body_is_empty(export: ExtractedExport, page: ExportedPage) -> bool:
     try:
-        text = export.page_file(page).read_text(encoding="utf-8")
+        text = read_page_source(export, page)
     except FileNotFoundError:
         return True
-    return not _LEADING_H1.sub("", text.lstrip("\ufeff"), count=1).strip()
+    return not _LEADING_H1.sub("", text, count=1).strip()
 
 
 def _raw_title(page: ExportedPage, titles_from_api: bool) -> str:

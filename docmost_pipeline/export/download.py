@@ -30,6 +30,7 @@ PAGES_DIR = "pages"
 TREE_JSON = "tree.json"
 MANIFEST = "raw-export.json"
 METADATA_ENTRY = "docmost-metadata.json"
+MAX_METADATA_BYTES = 64 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,10 @@ def read_export_metadata(zip_path: Path) -> dict | None:
         with zipfile.ZipFile(zip_path) as zf:
             if METADATA_ENTRY not in zf.namelist():
                 return None
+            # zipfile never yields more than the declared size, so checking it bounds the memory used.
+            declared = zf.getinfo(METADATA_ENTRY).file_size
+            if declared > MAX_METADATA_BYTES:
+                raise RawExportError(f"{zip_path}: {METADATA_ENTRY} declares {declared} bytes, too large")
             return json.loads(zf.read(METADATA_ENTRY))
     except (zipfile.BadZipFile, ValueError) as exc:
         raise RawExportError(f"{zip_path}: cannot read {METADATA_ENTRY}: {exc}") from None

@@ -32,7 +32,15 @@ from urllib.parse import unquote
 
 from anyascii import anyascii
 
-from docmost_pipeline.export.download import MANIFEST, METADATA_ENTRY, PAGES_DIR, SPACE_ZIP, TREE_JSON, load_tree
+from docmost_pipeline.export.download import (
+    MANIFEST,
+    MAX_METADATA_BYTES,
+    METADATA_ENTRY,
+    PAGES_DIR,
+    SPACE_ZIP,
+    TREE_JSON,
+    load_tree,
+)
 from docmost_pipeline.export.zipsafety import (
     ByteBudget,
     ExtractionError,
@@ -53,7 +61,6 @@ __all__ = [
     "safe_file_name",
 ]
 
-MAX_METADATA_BYTES = 64 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _ATTACHMENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")

@@ -97,3 +97,14 @@ def test_refuses_a_non_empty_destination(client, tmp_path):
 def test_load_of_a_missing_manifest_names_the_file(tmp_path):
     with pytest.raises(RawExportError, match="raw-export.json is missing"):
         RawExport.load(tmp_path)
+
+
+def test_an_oversized_metadata_entry_is_refused_before_it_is_read(tmp_path):
+    # A hostile server's export: 65 MiB of zeros deflate to ~64 KiB; reading it whole would be a memory bomb.
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("docmost-metadata.json", "w") as out:
+            for _ in range(65):
+                out.write(bytes(1024 * 1024))
+    with pytest.raises(RawExportError, match=r"docmost-metadata\.json declares 68157440 bytes, too large"):
+        read_export_metadata(bomb)

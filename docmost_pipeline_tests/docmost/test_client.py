@@ -132,6 +132,17 @@ def test_relogin_once_when_the_session_expires_mid_run(docmost_server):
     assert docmost_server.count(SIDEBAR, 401) == 1
 
 
+def test_a_session_rejected_again_after_the_fresh_login_is_an_auth_error(docmost_server):
+    with make_client(docmost_server) as client:
+        client.login()
+        docmost_server.faults.fail(SPACES, times=2, status=401)  # 401 before and after the fresh login
+        with pytest.raises(DocmostAuthError, match="session rejected again right after a fresh login") as caught:
+            client.list_spaces()
+    assert caught.value.status == 401
+    assert client.login_count == 2  # exactly one fresh login, then no more
+    assert docmost_server.count(SPACES, 401) == 2 and docmost_server.count(SPACES) == 2
+
+
 def test_wrong_password_is_an_auth_error_and_never_retried(docmost_server):
     client = make_client(docmost_server)  # still holds the old password
     docmost_server.set_password("rotated-on-the-server")

@@ -144,8 +144,7 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
     check_space_name(space)
     if mode not in MODES:
         raise PublishError(f"unknown publish mode {mode!r}; expected one of {', '.join(MODES)}")
-    if not isinstance(keep, int) or keep < 1:
-        raise PublishError(f"keep must be an integer >= 1 (the live version counts), got {keep!r}")
+    _check_keep(keep)
     tree_dir = Path(tree_dir)
     if not tree_dir.is_dir():
         raise PublishError(f"tree to publish {tree_dir} is not a directory")
@@ -352,8 +351,7 @@ def prune_versions(output_dir: Path, space: str, *, keep: int = DEFAULT_KEEP,
     """Remove kept versions of ``space`` beyond ``keep`` (the live one counts and is never removed); returns them."""
     logger = logger or log
     check_space_name(space)
-    if keep < 1:
-        raise PublishError(f"keep={keep}: at least the live version must be kept (keep >= 1)")
+    _check_keep(keep)
     layout = _Layout(Path(output_dir), space)
     if not layout.versions.is_dir():
         return []
@@ -666,6 +664,11 @@ def check_space_name(space: str) -> None:
         )
 
 
+def _check_keep(keep: int) -> None:
+    if not isinstance(keep, int) or keep < 1:
+        raise PublishError(f"keep={keep!r}: must be an integer >= 1 (the live version counts and is always kept)")
+
+
 def _prepare_dirs(layout: _Layout) -> None:
     try:
         for directory in (layout.output_dir, layout.versions, layout.staging, layout.lock_path.parent):
@@ -719,5 +722,6 @@ def _describe_os_error(error: OSError) -> str:
 
 __all__ = [
     "DEFAULT_KEEP", "DEFAULT_LOCK_TIMEOUT", "DEFAULT_MODE", "MODES", "PublishError", "PublishResult", "SpaceStatus",
-    "STAMP_NAME", "check_space_name", "clean_leftovers", "publish_tree", "rollback", "status", "unpublish",
+    "STAMP_NAME", "check_space_name", "clean_leftovers", "prune_versions", "publish_tree", "rollback", "status",
+    "unpublish",
 ]

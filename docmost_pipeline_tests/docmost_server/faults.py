@@ -35,7 +35,7 @@ class Faults:
 
     def reset(self) -> None:
         """Clear every switch."""
-        with getattr(self, "_lock", threading.Lock()):
+        with self._lock:
             self._failures: dict[str, list[CannedFailure]] = {}
             self._delays: dict[str, list[float | int | None]] = {}
             self._resets: dict[str, StreamFault] = {}
@@ -45,7 +45,7 @@ class Faults:
 
     # --- switches -------------------------------------------------------------------------------------------
     def fail(self, path: str, times: int = 1, status: int = 503) -> None:
-        """Answer the next ``times`` requests to ``path`` with ``status`` (a 5xx), then behave normally."""
+        """Answer the next ``times`` requests to ``path`` with ``status`` (a 5xx, or 401 for a rejected session), then behave normally."""
         with self._lock:
             self._failures.setdefault(path, []).append(CannedFailure(status, times))
 

@@ -37,9 +37,14 @@ KILL_STEPS = (
 )
 
 
+def kill_armed(step: str) -> bool:
+    """Whether ``DOCMOST_PUBLISH_KILL_AT`` names ``step`` (for a step the caller must prepare, like ``mid_copy``)."""
+    return os.environ.get(KILL_ENV) == step
+
+
 def kill_point(step: str) -> None:
     """SIGKILL this process if ``DOCMOST_PUBLISH_KILL_AT`` names ``step``."""
-    if os.environ.get(KILL_ENV) == step:
+    if kill_armed(step):
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -548,7 +548,7 @@ def _stage_copy(source: Path, destination: Path) -> tuple[int, int]:
     os.mkdir(destination)
     for relative in directories:
         os.mkdir(destination / relative)
-    kill_index = len(files) // 2 if os.environ.get(faults.KILL_ENV) == "mid_copy" else -1
+    kill_index = len(files) // 2 if faults.kill_armed("mid_copy") else -1
     enospc_at = faults.enospc_file_number()
     total = 0
     for index, (relative, size) in enumerate(files):

@@ -100,16 +100,8 @@ class ExtractedExport:
 
     def save(self) -> Path:
         """Write the manifest next to the extracted files so a later step (or process) can reload it."""
-        data = {
-            "pages": [asdict(p) for p in self.pages],
-            "attachments": {k: asdict(a) for k, a in self.attachments.items()},
-            "docmost_version": self.docmost_version,
-            "exported_at": self.exported_at,
-            "source_sha256": self.source_sha256,
-            "has_metadata": self.has_metadata,
-            "titles_from_api": self.titles_from_api,
-            "notes": self.notes,
-        }
+        data = asdict(self)
+        del data["root"]  # the manifest lives in root; a moved directory must still load
         path = self.root / self.MANIFEST
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         return path
@@ -117,14 +109,6 @@ class ExtractedExport:
     @classmethod
     def load(cls, root: Path) -> ExtractedExport:
         data = json.loads((Path(root) / cls.MANIFEST).read_text(encoding="utf-8"))
-        return cls(
-            root=Path(root),
-            pages=[ExportedPage(**p) for p in data["pages"]],
-            attachments={k: Attachment(**a) for k, a in data["attachments"].items()},
-            docmost_version=data.get("docmost_version"),
-            exported_at=data.get("exported_at"),
-            source_sha256=data.get("source_sha256"),
-            has_metadata=data.get("has_metadata", True),
-            titles_from_api=data.get("titles_from_api", False),
-            notes=list(data.get("notes", [])),
-        )
+        pages = [ExportedPage(**p) for p in data.pop("pages")]
+        attachments = {k: Attachment(**a) for k, a in data.pop("attachments").items()}
+        return cls(root=Path(root), pages=pages, attachments=attachments, **data)

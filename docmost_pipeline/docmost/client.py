@@ -285,12 +285,12 @@ class DocmostClient:
                     raise DocmostError(endpoint, status, message)
             attempt = self._wait_or_give_up(endpoint, failure, attempt)
 
-    def _session_headers(self) -> dict[str, str]:
+    def _session_token(self) -> str:
         if self.__session_token is None:
             with self._login_lock:
                 if self.__session_token is None:
                     self._login_locked()
-        return {"cookie": f"authToken={self.__session_token}"}
+        return self.__session_token
 
     def _relogin(self, rejected_token: str | None) -> None:
         with self._login_lock:
@@ -320,10 +320,9 @@ class DocmostClient:
         attempt = 0
         relogged = False
         while True:
-            headers = self._session_headers()
-            token = headers["cookie"].split("=", 1)[1]
+            token = self._session_token()
             try:
-                return self._attempt(endpoint, path, body, headers, on_success)
+                return self._attempt(endpoint, path, body, {"cookie": f"authToken={token}"}, on_success)
             except _SessionRejected as rejected:
                 if relogged:
                     raise DocmostAuthError(endpoint, 401, rejected.docmost_message,

@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 DAGSTER_PORT ?= 3030
-OUTPUT_DIR ?= output
 
 .PHONY: install run test site clean bench
 
@@ -30,9 +29,10 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
-# The Docusaurus site over OUTPUT_DIR: build into site/build, name every problem, print how to serve it.
+# The Docusaurus site over OUTPUT_DIR (from `make site OUTPUT_DIR=...`, the environment or .env, else ./output):
+# build into site/build, name every problem, print how to serve it.
 site: $(STAMP)
-	$(BIN)/python -m docmost_pipeline.sitebuild "$(OUTPUT_DIR)" --out-dir site/build
+	$(BIN)/python -m docmost_pipeline.sitebuild $(if $(OUTPUT_DIR),"$(OUTPUT_DIR)") --out-dir site/build
 
 # Speed and memory figures (not pass/fail tests): download of a 500 MB export, conversion of a 2,000-page export.
 bench: $(STAMP)

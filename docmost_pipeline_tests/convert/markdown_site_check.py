@@ -4,28 +4,26 @@ Used by ``test_markdown_build.py`` and runnable by hand (``python -m docmost_pip
 OUT_DIR``). It isolates the body renderer from the rest of the converter: pages are written flat
 (``<space>/p<NN>.md``), attachments under ASCII names, and a small resolver maps the export's links the way the
 converter does (relative ``.md`` paths -> the flat page, ``files/…`` -> the copied file, Docmost URLs -> plain text).
-The site is copied (node_modules entries symlinked, its cache private) so concurrent builds of ``site/`` do not collide.
+The build is ``sitebuild.build_site`` (own generated-files directory, no shared webpack cache, problems parsed).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import shutil
-import subprocess
 import sys
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from docmost_pipeline import sitebuild
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown import render_body
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "docmost_pipeline_tests" / "fixtures" / "docmost-0.95"
-SITE = REPO / "site"
 SPACE_ZIPS = ("content-gallery.zip", "engineering.zip", "hangul-docs.zip")
 
 
@@ -112,57 +110,27 @@ def render_space(zip_path: Path, out_dir: Path) -> dict[str, list[tuple[str, str
     return warnings
 
 
-def prepare_site(work: Path) -> Path:
-    """A private copy of ``site/`` (node_modules symlinked) under ``work``."""
-    site = work / "site"
-    site.mkdir(parents=True, exist_ok=True)
-    for entry in SITE.iterdir():
-        if entry.name in ("node_modules", "build", ".docusaurus"):
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, site / entry.name, dirs_exist_ok=True)
-        else:
-            shutil.copy2(entry, site / entry.name)
-    # Each package is symlinked, but node_modules/.cache (webpack's persistent cache) stays private: a cache
-    # shared with other builds of site/ can serve their home page bundle.
-    modules = site / "node_modules"
-    modules.mkdir(exist_ok=True)
-    for package in (SITE / "node_modules").iterdir():
-        link = modules / package.name
-        if package.name != ".cache" and not link.exists() and not link.is_symlink():
-            link.symlink_to(package)
-    return site
-
-
-def build(work: Path, docs: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    site = prepare_site(work)
-    env = dict(os.environ, DOCS_DIR=str(docs))
-    return subprocess.run(
-        ["node", str(SITE / "node_modules" / ".bin" / "docusaurus"), "build", "--out-dir", str(work / "build")],
-        cwd=site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def main(out: str) -> int:
-    work = Path(out)
+def render_all(work: Path) -> tuple[Path, dict[str, dict[str, list[tuple[str, str]]]]]:
+    """Render the recorded ZIPs plus the edge-case ZIP into ``work/docs`` (emptied first): (docs dir, warnings per
+    ZIP name and entry)."""
     docs = work / "docs"
     if docs.exists():
         shutil.rmtree(docs)
     work.mkdir(parents=True, exist_ok=True)
     zips = [FIXTURES / name for name in SPACE_ZIPS] + [edge_case_zip(work / "edge-cases.zip")]
-    for zip_path in zips:
-        name = zip_path.name
-        for page, page_warnings in render_space(zip_path, docs / zip_path.stem).items():
+    return docs, {zip_path.name: render_space(zip_path, docs / zip_path.stem) for zip_path in zips}
+
+
+def main(out: str) -> int:
+    work = Path(out)
+    docs, warnings = render_all(work)
+    for name, pages in warnings.items():
+        for page, page_warnings in pages.items():
             for kind, message in page_warnings:
                 print(f"{name}:{page}: {kind}: {message}")
-    result = build(work, docs)
-    sys.stdout.write(result.stdout[-20000:])
-    sys.stderr.write(result.stderr[-20000:])
-    return result.returncode
+    result = sitebuild.build_site(docs, work / "build")
+    print(result.summary())
+    return 0 if result.clean else 1
 
 
 if __name__ == "__main__":

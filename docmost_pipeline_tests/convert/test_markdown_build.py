@@ -18,21 +18,16 @@ from docmost_pipeline_tests.convert import markdown_site_check as check
 pytestmark = pytest.mark.timeout(1500)
 
 
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sitebuild.ensure_node_modules()  # npm ci from the lockfile on a fresh clone
     work = tmp_path_factory.mktemp("markdown-build")
-    docs = work / "docs"
-    zips = [check.FIXTURES / name for name in check.SPACE_ZIPS] + [check.edge_case_zip(work / "edge-cases.zip")]
-    for zip_path in zips:
-        check.render_space(zip_path, docs / zip_path.stem)
-    result = check.build(work, docs)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-8000:]
-    assert "MDX compilation failed" not in output
-    assert "broken link" not in output.lower()
-    return work / "build"
+    docs, _ = check.render_all(work)
+    result = sitebuild.build_site(docs, work / "build")  # npm ci from the lockfile on a fresh clone
+    assert result.ok, result.summary()
+    assert "MDX compilation failed" not in result.output
+    assert "broken link" not in result.output.lower()
+    assert result.clean, result.summary()  # also no broken anchor/Markdown link and no KaTeX error span
+    return result.build_dir
 
 
 def _page(built: Path, space: str, zip_name: str, entry: str) -> str:

@@ -11,6 +11,7 @@ published as an empty space holding only its ``_category_.json``.
 """
 
 
+import functools
 import json
 import shutil
 import time
@@ -148,6 +149,10 @@ def _run_started(context: AssetExecutionContext) -> float:
     return time.time()
 
 
+# Every asset of the sync: one partition per space, in the docmost_sync group.
+space_asset = functools.partial(asset, partitions_def=SPACES_PARTITIONS, group_name=GROUP_NAME)
+
+
 def build_assets(settings: Settings) -> list[AssetsDefinition]:
     """The four assets, configured from settings (retry delay, freshness window, optional Docusaurus check)."""
     from docmost_pipeline.checks import CHECK_SPECS, run_tree_checks
@@ -159,9 +164,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         jitter=Jitter.PLUS_MINUS,
     )
 
-    @asset(
-        partitions_def=SPACES_PARTITIONS,
-        group_name=GROUP_NAME,
+    @space_asset(
         kinds={"docmost", "zip"},
         retry_policy=retry_policy,
         description=(
@@ -215,9 +218,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
             },
         )
 
-    @asset(
-        partitions_def=SPACES_PARTITIONS,
-        group_name=GROUP_NAME,
+    @space_asset(
         kinds={"python", "markdown"},
         description=(
             "Safe extraction of the raw export: one Markdown file per page (by pageId) and one copy per attachment, "
@@ -226,18 +227,10 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
     )
     def extracted_markdown(context: AssetExecutionContext, raw_export: RawExportRef, output: OutputResource) -> Output:
         from docmost_pipeline.export.extract import extract_raw_export
-        from docmost_pipeline.model import ExtractedExport
 
-        slug = context.partition_key
-        dest = output.extract_dir(slug, context.run.run_id)
-        if dest.exists():
-            shutil.rmtree(dest)
-        if raw_export.empty:
-            dest.mkdir(parents=True)
-            export = ExtractedExport(root=dest, pages=[], attachments={}, notes=["empty space: Docmost had no pages"])
-            export.save()
-        else:
-            export = extract_raw_export(Path(raw_export.dir), dest)
+        # extract_raw_export also handles an empty space (its raw export has no space.zip)
+        dest = _fresh_dir(output.extract_dir(context.partition_key, context.run.run_id))
+        export = extract_raw_export(Path(raw_export.dir), dest)
         total_bytes = _tree_bytes(dest)
         recovered = sum(1 for p in export.pages if p.recovered)
         return Output(
@@ -262,9 +255,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
 
     check_specs = [spec for spec in CHECK_SPECS if spec.name != "docusaurus_build" or settings.docusaurus_check]
 
-    @asset(
-        partitions_def=SPACES_PARTITIONS,
-        group_name=GROUP_NAME,
+    @space_asset(
         kinds={"python", "docusaurus"},
         check_specs=check_specs,
         description=(
@@ -277,11 +268,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         from docmost_pipeline.model import ExtractedExport
 
         slug = context.partition_key
-        staging = output.staging_dir(slug, context.run.run_id)
-        if staging.exists():
-            shutil.rmtree(staging)
-        tree_dir = staging / "tree"
-        staging.mkdir(parents=True)
+        tree_dir = _fresh_dir(output.staging_dir(slug, context.run.run_id)) / "tree"
         export = ExtractedExport.load(Path(extracted_markdown.dir))
         started = time.monotonic()
         report = convert_space(
@@ -332,9 +319,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         window = timedelta(seconds=2 * settings.sync_interval.seconds)
         freshness_policy = FreshnessPolicy.time_window(fail_window=window)
 
-    @asset(
-        partitions_def=SPACES_PARTITIONS,
-        group_name=GROUP_NAME,
+    @space_asset(
         kinds={"docusaurus", "filesystem"},
         freshness_policy=freshness_policy,
         description=(

@@ -109,10 +109,16 @@ def _tree_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _markdown_table(rows: list[dict], columns: list[str]) -> str:
+def _cell(value):
+    # A '|' or a line break inside a cell would end the cell or the row of a Markdown table.
+    return value.replace("|", "\\|").replace("\n", " ") if isinstance(value, str) else value
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table (for ``MetadataValue.md``) of at most MAX_TABLE_ROWS rows; cell text is escaped here."""
     if not rows:
         return "_(none)_"
-    frame = pd.DataFrame(rows[:MAX_TABLE_ROWS], columns=columns)
+    frame = pd.DataFrame([{c: _cell(row.get(c)) for c in columns} for row in rows[:MAX_TABLE_ROWS]], columns=columns)
     text = frame.to_markdown(index=False)
     if len(rows) > MAX_TABLE_ROWS:
         text += f"\n\n… and {len(rows) - MAX_TABLE_ROWS} more"
@@ -132,14 +138,14 @@ def _page_tree_preview(export) -> str:
 
     rows = [
         {
-            "page": ("\u2003" * depth(p)) + (p.title or "(untitled)").replace("|", "\\|"),
+            "page": ("\u2003" * depth(p)) + (p.title or "(untitled)"),
             "slugId": p.slug_id or "",
-            "path in ZIP": p.zip_path.replace("|", "\\|"),
+            "path in ZIP": p.zip_path,
             "recovered": "yes" if p.recovered else "",
         }
         for p in export.pages
     ]
-    return _markdown_table(rows, ["page", "slugId", "path in ZIP", "recovered"])
+    return markdown_table(rows, ["page", "slugId", "path in ZIP", "recovered"])
 
 
 def _run_started(context: AssetExecutionContext) -> float:
@@ -282,10 +288,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         seconds = time.monotonic() - started
         for hook in AFTER_CONVERT_HOOKS:
             hook(slug, tree_dir)
-        warnings_rows = [
-            {"page": w.page.replace("|", "\\|"), "kind": w.kind, "message": w.message.replace("|", "\\|")}
-            for w in report.warnings
-        ]
+        warnings_rows = [{"page": w.page, "kind": w.kind, "message": w.message} for w in report.warnings]
         ref = TreeRef(
             space=extracted_markdown.space,
             tree_dir=str(tree_dir),
@@ -303,7 +306,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
                 "attachments": int(report.attachments_written),
                 "pages_dropped": int(report.pages_dropped),
                 "warnings": len(report.warnings),
-                "warnings_table": MetadataValue.md(_markdown_table(warnings_rows, ["page", "kind", "message"])),
+                "warnings_table": MetadataValue.md(markdown_table(warnings_rows, ["page", "kind", "message"])),
                 "warning_counts": MetadataValue.json(report.warning_counts()),
                 "bytes": _tree_bytes(tree_dir),
                 "conversion_seconds": round(seconds, 3),

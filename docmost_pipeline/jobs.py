@@ -25,7 +25,7 @@ from dagster import (
     op,
 )
 
-from docmost_pipeline.assets import GROUP_NAME
+from docmost_pipeline.assets import GROUP_NAME, markdown_table
 from docmost_pipeline.resources import OutputResource
 
 SYNC_JOB_NAME = "sync_space"
@@ -59,10 +59,10 @@ def publish_status_op(context: OpExecutionContext, config: StatusConfig, output:
             f"{s.space}: {s.mode}, live {s.live_version or '-'}, kept {len(s.kept_versions)}"
             + (f", problem: {s.problem}" if s.problem else "")
         )
-    table = "\n".join(
-        ["| space | mode | live version | kept versions | problem |", "| --- | --- | --- | --- | --- |"]
-        + [f"| {s.space} | {s.mode} | {s.live_version or ''} | {len(s.kept_versions)} | {s.problem or ''} |"
-           for s in spaces]
+    table = markdown_table(
+        [{"space": s.space, "mode": s.mode, "live version": s.live_version or "", "kept versions": len(s.kept_versions),
+          "problem": s.problem or ""} for s in spaces],
+        ["space", "mode", "live version", "kept versions", "problem"],
     )
     return Output(rows, metadata={"spaces": len(spaces), "status": MetadataValue.md(table)})
 

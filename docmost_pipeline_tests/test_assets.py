@@ -215,3 +215,14 @@ def test_freshness_policy_is_twice_the_sync_interval(tmp_path, docmost_server):
     unscheduled = {a.key.to_user_string(): a for a in build_assets(make_settings(docmost_server, tmp_path))}
     spec = unscheduled["published_space"].specs_by_key[unscheduled["published_space"].key]
     assert spec.freshness_policy is None
+
+
+def test_markdown_table_escapes_cells_and_caps_rows():
+    from docmost_pipeline.assets import MAX_TABLE_ROWS, markdown_table
+
+    text = markdown_table([{"page": "a|b\nc", "kind": "x"}], ["page", "kind"])
+    lines = text.splitlines()
+    assert len(lines) == 3 and lines[2].startswith(r"| a\|b c ")  # one row, the '|' escaped, no line break
+    many = markdown_table([{"page": str(i), "kind": "x"} for i in range(MAX_TABLE_ROWS + 5)], ["page", "kind"])
+    assert len(many.splitlines()) == 2 + MAX_TABLE_ROWS + 2 and many.endswith("… and 5 more")
+    assert markdown_table([], ["page"]) == "_(none)_"

@@ -196,17 +196,14 @@ def _globs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    from docmost_pipeline.alerts import describe_target  # webhook URLs carry their secret in the path
+
     urls = tuple(part.strip() for part in re.split(r"[,\s]+", env.get(name, "")) if part.strip())
     for url in urls:
         if not re.match(r"https?://[^/\s]+", url):
-            raise SettingsError(f"{name}: {_redact_url(url)!r} is not an http(s) URL; expected comma-separated http(s) URLs")
+            raise SettingsError(f"{name}: {describe_target(url)!r} is not an http(s) URL; "
+                                "expected comma-separated http(s) URLs")
     return urls
-
-
-def _redact_url(url: str) -> str:
-    # Webhook URLs carry their secret in the path (Slack, Discord): show only scheme and host.
-    match = re.match(r"(https?://[^/\s]+)", url)
-    return (match.group(1) + "/...") if match else "<not a URL>"
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:

@@ -30,6 +30,8 @@ import yaml
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 from markdown_it import MarkdownIt
 
+from docmost_pipeline.convert.slugs import is_valid_slug
+
 PAGES_MAP = "_docmost-pages.json"
 SPECIAL_NAMES = frozenset({"_category_.json", PAGES_MAP, "_attachments"})
 DOC_SUFFIXES = (".md", ".mdx")
@@ -236,8 +238,6 @@ def check_front_matter(tree: Path) -> TreeCheck:
 
 
 def name_follows_slug_rules(name: str) -> bool:
-    from docmost_pipeline.convert.slugs import is_valid_slug
-
     if name in SPECIAL_NAMES:
         return True
     stem, dot, extensions = name.partition(".")

@@ -40,6 +40,14 @@ def summarize_error(message: str | None, secrets: Iterable[str] = (), limit: int
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def innermost_error(error):
+    """The innermost cause of a Dagster ``SerializableErrorInfo`` (Dagster wraps user errors; the innermost cause
+    names what really went wrong); None stays None."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error
+
+
 def run_url(webserver_url: str, run_id: str) -> str:
     return f"{webserver_url.rstrip('/')}/runs/{run_id}"
 

@@ -36,6 +36,7 @@ from dagster import (
 from docmost_pipeline.alerts import (
     FailureAlert,
     failure_text,
+    innermost_error,
     post_alert,
     recovery_text,
     run_url,
@@ -145,14 +146,9 @@ def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, 
     if step_failures:
         last = step_failures[-1]
         step_key = last.step_key
-        error = last.step_failure_data.error if last.step_failure_data else None
+        error = innermost_error(last.step_failure_data.error if last.step_failure_data else None)
         if error is not None:
             message = error.message
-            cause = error.cause
-            # Dagster wraps user errors; the innermost cause names what really went wrong.
-            while cause is not None:
-                message = cause.message
-                cause = cause.cause
         elif last.message:
             message = last.message
     attempts = 1

@@ -30,6 +30,8 @@ def register(subparsers) -> None:
 def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
     from dagster import DagsterEventType
 
+    from docmost_pipeline.alerts import innermost_error
+
     published = result.asset_materializations_for_node("published_space")
     if result.success and published:
         meta = published[0].metadata
@@ -43,9 +45,7 @@ def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
         reason = "blocking check failed: " + ", ".join(failed_checks) + " (previous version stays live)"
     elif failures:
         event = failures[-1]
-        error = event.step_failure_data.error if event.step_failure_data else None
-        while error is not None and error.cause is not None:
-            error = error.cause
+        error = innermost_error(event.step_failure_data.error if event.step_failure_data else None)
         message = (error.message.strip().splitlines()[0] if error and error.message.strip() else event.message) or ""
         reason = f"{event.step_key} failed: {message}"
     else:

@@ -197,5 +197,6 @@ def test_env_example_is_valid_and_documents_every_variable():
     source = (Path(__file__).resolve().parent.parent / "docmost_pipeline" / "settings.py").read_text()
     import re
 
-    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"RAW_EXPORT_RETRY_DELAY", "RAW_EXPORT_KEEP", "DAGSTER_PORT"}
+    # DAGSTER_PORT is make's variable (the Makefile passes it to devrun), not one .env can set
+    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"DAGSTER_PORT"}
     assert read <= set(values), sorted(read - set(values))

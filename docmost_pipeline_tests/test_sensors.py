@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from dagster import DagsterEventType, build_run_status_sensor_context, build_sensor_context, instance_for_test
+from dagster import (
+    AddDynamicPartitionsRequest,
+    DagsterEventType,
+    build_run_status_sensor_context,
+    build_sensor_context,
+    instance_for_test,
+)
 
 from docmost_pipeline.assets import SPACES_PARTITIONS
 from docmost_pipeline.jobs import sync_job
@@ -34,7 +40,7 @@ def evaluate(sensor_def, instance, resources, cursor=None):
 
 def apply_partition_requests(instance, result) -> None:
     for request in result.dynamic_partitions_requests or []:
-        if type(request).__name__ == "AddDynamicPartitionsRequest":
+        if isinstance(request, AddDynamicPartitionsRequest):
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         else:
             for key in request.partition_keys:

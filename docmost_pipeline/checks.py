@@ -30,10 +30,15 @@ import yaml
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 from markdown_it import MarkdownIt
 
+from docmost_pipeline.convert.attachments import ATTACHMENTS_DIR
+from docmost_pipeline.convert.links import PAGES_INDEX as PAGES_MAP
 from docmost_pipeline.convert.slugs import is_valid_slug
+from docmost_pipeline.convert.tree import CATEGORY_FILE
+from docmost_pipeline.export.download import TREE_JSON
+from docmost_pipeline.model import ExtractedExport
 
-PAGES_MAP = "_docmost-pages.json"
-SPECIAL_NAMES = frozenset({"_category_.json", PAGES_MAP, "_attachments"})
+# the converter's own file and folder names, outside the slug rules on purpose
+SPECIAL_NAMES = frozenset({CATEGORY_FILE, PAGES_MAP, ATTACHMENTS_DIR})
 DOC_SUFFIXES = (".md", ".mdx")
 MAX_PROBLEMS_SHOWN = 50
 
@@ -85,7 +90,7 @@ class TreeCheck:
 
 def _docs(tree: Path) -> list[Path]:
     return sorted(p for p in tree.rglob("*") if p.is_file() and p.suffix in DOC_SUFFIXES
-                  and "_attachments" not in p.relative_to(tree).parts)
+                  and ATTACHMENTS_DIR not in p.relative_to(tree).parts)
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:
@@ -107,16 +112,16 @@ def check_pages_exactly_once(tree: Path, extract_dir: Path | None, raw_dir: Path
     expected: dict[str, str] = {}
     dropped_paths = set(dropped_zip_paths)
     dropped_ids: set[str] = set()
-    if extract_dir is not None and (extract_dir / "manifest.json").is_file():
-        manifest = json.loads((extract_dir / "manifest.json").read_text(encoding="utf-8"))
+    if extract_dir is not None and (extract_dir / ExtractedExport.MANIFEST).is_file():
+        manifest = json.loads((extract_dir / ExtractedExport.MANIFEST).read_text(encoding="utf-8"))
         for page in manifest.get("pages", []):
             if page.get("zip_path") in dropped_paths:
                 dropped_ids.add(page["page_id"])
                 continue
             expected[page["page_id"]] = page.get("title") or page["page_id"]
     api_pages = 0
-    if raw_dir is not None and (raw_dir / "tree.json").is_file():
-        tree_items = json.loads((raw_dir / "tree.json").read_text(encoding="utf-8"))
+    if raw_dir is not None and (raw_dir / TREE_JSON).is_file():
+        tree_items = json.loads((raw_dir / TREE_JSON).read_text(encoding="utf-8"))
         api_pages = len(tree_items)
         for item in tree_items:
             if item["id"] not in expected and item["id"] not in dropped_ids:

@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
-DAGSTER_PORT ?= 3030
 
 .PHONY: install run test site clean bench
 
@@ -24,7 +23,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m docmost_pipeline.devrun --port $(DAGSTER_PORT)
+	$(BIN)/python -m docmost_pipeline.devrun $(if $(DAGSTER_PORT),--port $(DAGSTER_PORT))
 
 test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest

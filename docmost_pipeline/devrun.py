@@ -67,7 +67,8 @@ def stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m docmost_pipeline.devrun",
                                      description="Start dagster dev (webserver + daemon) for docmost_pipeline.")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3030")))
+    parser.add_argument("--port", type=int, default=None,
+                        help="webserver port (default: DAGSTER_PORT from the environment or .env, else 3030)")
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
 
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.port is None:
+        args.port = settings.dagster_port
 
     env = dict(os.environ)
     env.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))

@@ -233,6 +233,7 @@ class Settings:
     spaces_exclude: tuple[str, ...] = ()
     prune_deleted_spaces: bool = False
     alert_webhook_urls: tuple[str, ...] = field(default=(), repr=False)
+    dagster_port: int = 3030
     dagster_webserver_url: str = "http://127.0.0.1:3030"
     log_format: str = "text"
     docusaurus_check: bool = False
@@ -306,8 +307,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
     if discovery < 1:
         raise SettingsError(f"DISCOVERY_INTERVAL={discovery_text!r}: expected a duration of at least 1s like 30s, 5m")
 
-    dagster_url = (env.get("DAGSTER_WEBSERVER_URL", "").strip()
-                   or f"http://127.0.0.1:{env.get('DAGSTER_PORT', '').strip() or '3030'}").rstrip("/")
+    dagster_port = _int(env, "DAGSTER_PORT", 3030, 1)
+    if dagster_port > 65535:
+        raise SettingsError(f"DAGSTER_PORT={dagster_port}: expected a TCP port from 1 to 65535")
+    dagster_url = (env.get("DAGSTER_WEBSERVER_URL", "").strip() or f"http://127.0.0.1:{dagster_port}").rstrip("/")
     if not re.match(r"https?://[^/\s]+", dagster_url):
         raise SettingsError(f"DAGSTER_WEBSERVER_URL={dagster_url!r}: expected an http(s) URL like http://127.0.0.1:3030")
 
@@ -325,6 +328,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         spaces_exclude=_globs(env, "DOCMOST_SPACES_EXCLUDE"),
         prune_deleted_spaces=_bool(env, "PRUNE_DELETED_SPACES"),
         alert_webhook_urls=_urls(env, "ALERT_WEBHOOK_URLS"),
+        dagster_port=dagster_port,
         dagster_webserver_url=dagster_url,
         log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
         docusaurus_check=_bool(env, "DOCUSAURUS_CHECK"),

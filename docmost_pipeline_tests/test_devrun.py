@@ -51,11 +51,12 @@ def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_INTERVAL", "ALERT_"))}
     env.update(DAGSTER_HOME=str(tmp_path / "home"), OUTPUT_DIR=str(tmp_path / "output"), PYTHONUNBUFFERED="1",
-               DISCOVERY_INTERVAL="1h")
+               DISCOVERY_INTERVAL="1h", DAGSTER_PORT=str(port))
     log = (tmp_path / "devrun.log").open("w+")
     # Started the way a non-interactive shell starts a background job (SIGINT ignored), which dagster dev would
     # inherit and then also ignore SIGTERM: devrun must still shut everything down on SIGTERM.
-    process = subprocess.Popen([sys.executable, "-m", "docmost_pipeline.devrun", "--port", str(port)], cwd=REPO,
+    # No --port: `make run` passes none unless DAGSTER_PORT is given to make, so devrun reads DAGSTER_PORT itself.
+    process = subprocess.Popen([sys.executable, "-m", "docmost_pipeline.devrun"], cwd=REPO,
                                env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     stopped_cleanly = False

@@ -197,6 +197,14 @@ def test_env_example_is_valid_and_documents_every_variable():
     source = (Path(__file__).resolve().parent.parent / "docmost_pipeline" / "settings.py").read_text()
     import re
 
-    # DAGSTER_PORT is make's variable (the Makefile passes it to devrun), not one .env can set
-    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source)) - {"DAGSTER_PORT"}
+    read = set(re.findall(r'"([A-Z][A-Z_]+)"', source))
     assert read <= set(values), sorted(read - set(values))
+
+
+def test_dagster_port_sets_make_run_port_and_default_run_links():
+    settings = load_settings({"DAGSTER_PORT": "3031"})
+    assert settings.dagster_port == 3031 and settings.dagster_webserver_url == "http://127.0.0.1:3031"
+    assert load_settings({}).dagster_port == 3030
+    for bad in ("http", "0", "70000"):
+        with pytest.raises(SettingsError, match="DAGSTER_PORT"):
+            load_settings({"DAGSTER_PORT": bad})

@@ -38,6 +38,7 @@ from docmost_pipeline.convert.escape import Edit, apply_edits, escape_literal, e
 from docmost_pipeline.convert.html import MarkdownLink, html_to_jsx, js_string, parse_single_tag
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.math import looks_doubled, repair_tex
+from docmost_pipeline.convert.tree import EXPORTER_DUPLICATE_SUFFIX, EXPORTER_UNTITLED
 
 # Docmost callout type -> Docusaurus admonition type. Every Docmost 0.95 type is listed explicitly;
 # anything else becomes "note" and is reported as "unknown_callout".
@@ -55,7 +56,6 @@ _SPANS_KEY = "_docmost_pipeline_spans"
 _STATE_KEY = "_docmost_pipeline_state"
 _CALLOUT_PARAMS = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_-]*)\s*$")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
-_DUPLICATE_SUFFIX = re.compile(r"^(?P<title>.*) \(\d+\)$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(?: |$)")
 # Docusaurus' classic heading-id syntax (@docusaurus/utils parseMarkdownHeadingId).
 _DOCUSAURUS_HEADING_ID = re.compile(r"\s*\{#(?:.(?!\{#|\}))*.\}$")
@@ -406,12 +406,10 @@ def _title_matches(heading: str, title: str) -> bool:
     heading, title = heading.strip(), title.strip()
     if heading == title:
         return True
-    duplicate = _DUPLICATE_SUFFIX.match(heading)
-    if duplicate and duplicate.group("title").strip() == title:
+    duplicate = EXPORTER_DUPLICATE_SUFFIX.match(heading)
+    if duplicate and duplicate.group("base").strip() == title:
         return True
-    if title.lower() in ("", "untitled"):
-        return heading == "untitled" or bool(duplicate and duplicate.group("title") == "untitled")
-    return False
+    return title.lower() in ("", "untitled") and bool(EXPORTER_UNTITLED.match(heading))
 
 
 # --------------------------------------------------------------------------------------------------------

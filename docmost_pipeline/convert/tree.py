@@ -31,9 +31,10 @@ UNTITLED = "Untitled"
 INDEX_DOC = "index.md"
 CATEGORY_FILE = "_category_.json"
 
-# The exporter writes `# untitled` / `# untitled (1)` for pages without a title.
-_EXPORTER_UNTITLED = re.compile(r"^untitled(?: \(\d+\))?$")
-_DUPLICATE_SUFFIX = re.compile(r"^(?P<base>.*) \((?P<n>\d+)\)$")
+# How the exporter names pages in file names and `# Title` lines: `untitled` / `untitled (1)` for pages without a
+# title, and ` (n)` appended to the second and later siblings sharing a title (also used by convert.markdown).
+EXPORTER_UNTITLED = re.compile(r"^untitled(?: \(\d+\))?$")
+EXPORTER_DUPLICATE_SUFFIX = re.compile(r"^(?P<base>.*) \((?P<n>\d+)\)$")
 _LEADING_H1 = re.compile(r"^# [^\n]*(?:\n|$)")
 
 
@@ -100,7 +101,7 @@ def _body_is_empty(export: ExtractedExport, page: ExportedPage) -> bool:
 
 def _raw_title(page: ExportedPage, titles_from_api: bool) -> str:
     title = page.title or ""
-    if not titles_from_api and _EXPORTER_UNTITLED.match(title.strip()):
+    if not titles_from_api and EXPORTER_UNTITLED.match(title.strip()):
         return ""
     return title
 
@@ -114,7 +115,7 @@ def _offline_titles(pages: list[ExportedPage], titles: dict[str, str]) -> None:
     for page in pages:
         by_parent.setdefault(page.parent_page_id, set()).add(titles[page.page_id])
     for page in pages:
-        match = _DUPLICATE_SUFFIX.match(titles[page.page_id])
+        match = EXPORTER_DUPLICATE_SUFFIX.match(titles[page.page_id])
         if not match or match["base"] not in by_parent[page.parent_page_id]:
             continue
         stem = PurePosixPath(page.zip_path).stem

@@ -34,7 +34,16 @@ from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from docmost_pipeline.convert.escape import Edit, apply_edits, escape_literal, escape_text, text_edits
+from docmost_pipeline.convert.escape import (
+    Edit,
+    apply_edits,
+    autolink_edits,
+    autolink_runs,
+    encode_href,
+    escape_literal,
+    escape_text,
+    text_edits,
+)
 from docmost_pipeline.convert.html import MarkdownLink, html_to_jsx, js_string, parse_single_tag
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.math import looks_doubled, repair_tex
@@ -381,17 +390,6 @@ def _reindent_list(lines: list[str], first: int, end: int) -> bool:
     return changed
 
 
-def encode_href(href: str) -> str:
-    """Make a destination safe inside ``(…)`` in Markdown/MDX: spaces, parentheses and angle brackets encoded."""
-    out = []
-    for char in href:
-        if char in " ()<>" or ord(char) < 0x20 or char == "\x7f":
-            out.append("%%%02X" % ord(char))
-        else:
-            out.append(char)
-    return "".join(out)
-
-
 def _plain_text(inline: Token) -> str:
     parts = []
     for child in inline.children or []:
@@ -704,22 +702,35 @@ class _BodyRenderer:
             rule(state)
         return env[_SPANS_KEY]
 
-    def inline_edits(self, content: str, *, flow: bool) -> list[Edit]:
-        """Edits (offsets into ``content``) that make one inline run MDX-safe."""
+    def inline_edits(self, content: str, *, flow: bool, autolinks: bool = True) -> list[Edit]:
+        """Edits (offsets into ``content``) that make one inline run MDX-safe (``autolinks``: False in image alt
+        text, where GFM makes no autolink)."""
         if not (_FLOW_EDIT_TRIGGER if flow else _INLINE_EDIT_TRIGGER).search(content):
             return []
-        return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow)
+        return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow, autolinks)
 
-    def _range_edits(self, content: str, start: int, end: int, nodes: list[_Span], flow: bool) -> list[Edit]:
+    def _range_edits(
+        self, content: str, start: int, end: int, nodes: list[_Span], flow: bool, autolinks: bool = True
+    ) -> list[Edit]:
         edits: list[Edit] = []
         html_plan = self._plan_inline_html(content, [node for node in nodes if node.name == "html_inline"])
+        gaps = []
         cursor = start
         for node in nodes:
+            gaps.append((cursor, node.start))
             edits.extend(text_edits(content, cursor, node.start, line_starts=flow))
             edits.extend(self._node_edits(content, node, flow, html_plan))
             cursor = node.end
+        gaps.append((cursor, end))
         edits.extend(text_edits(content, cursor, end, line_starts=flow))
-        return edits
+        if not autolinks:
+            return edits
+        # remark-gfm reads a bare URL raw, across what markdown-it took for escapes, entities or emphasis.
+        link_edits, verbatim = autolink_edits(content, autolink_runs(content, gaps))
+        if not link_edits and not verbatim:
+            return edits
+        kept = [edit for edit in edits if not any(s <= edit[0] < e for s, e in verbatim)]
+        return kept + link_edits
 
     def _node_edits(self, content: str, node: _Span, flow: bool, html_plan: dict[int, str]) -> list[Edit]:
         name = node.name
@@ -771,7 +782,7 @@ class _BodyRenderer:
         label_start, label_end = node.start + 1, node.label_end
         if label_end is None:
             return self._range_edits(content, node.start, node.end, node.children, flow)
-        label_edits = self._range_edits(content, label_start, label_end, node.children, flow)
+        label_edits = self._range_edits(content, label_start, label_end, node.children, flow, autolinks=False)
         after = label_end + 1
         if after >= node.end or content[after] != "(":
             return label_edits  # reference link: its definition stays as written
@@ -791,7 +802,9 @@ class _BodyRenderer:
         if label_end is None:
             return []
         alt = content[label_start:label_end]
-        alt_edits = [(s + label_start, e + label_start, r) for s, e, r in self.inline_edits(alt, flow=False)]
+        alt_edits = [
+            (s + label_start, e + label_start, r) for s, e, r in self.inline_edits(alt, flow=False, autolinks=False)
+        ]
         after = label_end + 1
         if after >= node.end or content[after] != "(":
             return alt_edits

@@ -53,6 +53,12 @@ EDGE_CASE_PAGES = {
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
     "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
+    "Web Addresses.md": (
+        "# Web Addresses\n\n"
+        "Tag after http://a.example<b>x and www.b.example<i>y here.\n\n"
+        "Math-like https://c.example/$x$ and braces (https://d.example/(c){d})) end.\n\n"
+        "Escaped https://e.example/x\\_y<b>z and trimmed https://f.example/~x~ y.\n"
+    ),
     "files/0001/pixel.png": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
         b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"

@@ -127,6 +127,30 @@ def test_bare_urls_of_embeds_stay_bare():
     assert text(source) == source
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # remark-gfm would take a "\\<" after the URL into it, and the "<" would open a JSX tag: explicit link
+        ("http://a.b<b>x", "[http://a.b](http://a.b)\\<b>x"),
+        ("www.x.org<i>y", "[www.x.org](http://www.x.org)\\<i>y"),
+        ("http://a.b.<b>x", "[http://a.b](http://a.b).\\<b>x"),  # GFM trims the "." off the link
+        # a literal autolink shows backslashes verbatim: { } $ inside one need an explicit link instead
+        ("Text https://a.b/$x$ y", "Text [https://a.b/\\$x\\$](https://a.b/$x$) y"),
+        ("(https://a.b/(c){d}))", "([https://a.b/\\(c\\)\\{d\\}](https://a.b/%28c%29{d})))"),
+        # across an escape markdown-it parsed inside the URL, to the "<" after it
+        ("https://a.b/x\\_y<b>z", "[https://a.b/x\\\\\\_y](https://a.b/x\\_y)\\<b>z"),
+        # trailing characters GFM trims are still scanned as the URL: no backslash may go there
+        ("https://a.b/~x~ y", "https://a.b/~x~ y"),
+        # no autolink can start after a letter (www.) or inside a link label: escaped as prose
+        ("xwww.a.b/{x}<b>", "xwww.a.b/\\{x\\}\\<b>"),
+        ("[see http://a.b/{x}](http://u.v)", "[see http://a.b/\\{x\\}](http://u.v)"),
+        ("ftp://a.b/~x~ {y}", "ftp://a.b/\\~x\\~ \\{y\\}"),  # GFM autolinks http(s) and www. only
+    ],
+)
+def test_bare_urls_render_as_remark_gfm_would_autolink_them(source, expected):
+    assert text(source + "\n") == expected + "\n"
+
+
 # ---- raw HTML -> JSX ---------------------------------------------------------------------------------------
 
 

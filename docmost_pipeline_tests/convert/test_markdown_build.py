@@ -82,6 +82,18 @@ def test_callouts_math_details_and_tables_render(built: Path):
     assert tables.count("<table") == 6
 
 
+def test_bare_urls_link_like_remark_gfm_and_show_their_characters(built: Path):
+    pages = sorted(name for name in check.EDGE_CASE_PAGES if name.endswith(".md"))
+    html = (built / "docs" / "edge-cases" / f"p{pages.index('Web Addresses.md'):03d}" / "index.html").read_text("utf-8")
+    text = " ".join(check._blocks(html))
+    assert "Tag after http://a.example<b>x and www.b.example<i>y here." in text
+    assert "Math-like https://c.example/$x$ and braces (https://d.example/(c){d})) end." in text
+    assert "Escaped https://e.example/x\\_y<b>z and trimmed https://f.example/~x~ y." in text
+    for href in ("http://a.example", "http://www.b.example", "https://c.example/$x$", "https://d.example/%28c%29%7Bd%7D",
+                 "https://e.example/x_y", "https://f.example/~x"):
+        assert f'href="{href}"' in html
+
+
 def test_edge_cases_render(built: Path):
     html = (built / "docs" / "edge-cases" / "p000" / "index.html").read_text(encoding="utf-8")
     text = " ".join(check._blocks(html))

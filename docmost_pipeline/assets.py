@@ -327,7 +327,8 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         freshness_policy=freshness_policy,
         description=(
             "The space live in OUTPUT_DIR/<space>: the checked tree switched in atomically (previous versions kept "
-            "for rollback, PUBLISH_KEEP). Flagged stale when older than 2 x SYNC_INTERVAL."
+            "for rollback, PUBLISH_KEEP); a tree identical to the live version is not published again "
+            "(metadata unchanged=true). Flagged stale when older than 2 x SYNC_INTERVAL."
         ),
     )
     def published_space(context: AssetExecutionContext, postprocessed_tree: TreeRef, output: OutputResource) -> Output:
@@ -349,7 +350,10 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
         for leftover in (Path(postprocessed_tree.tree_dir).parent, Path(postprocessed_tree.extract_dir)):
             shutil.rmtree(leftover, ignore_errors=True)
         duration = time.time() - _run_started(context)
-        outcome = "published empty space" if postprocessed_tree.empty else "published"
+        if result.unchanged:
+            outcome = "unchanged"
+        else:
+            outcome = "published empty space" if postprocessed_tree.empty else "published"
         context.log.info(
             "sync summary: "
             + json.dumps(
@@ -380,6 +384,7 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
                 "bytes": int(result.bytes),
                 "mode": result.mode,
                 "pruned_versions": len(result.pruned),
+                "unchanged": result.unchanged,
                 "empty_space": postprocessed_tree.empty,
                 "live_path": MetadataValue.path(str(result.path)),
             },

@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--run-id", default=None, help="recorded in the version's stamp")
     parser.add_argument("--source-sha256", default=None, help="hash of the source export, recorded in the stamp")
     parser.add_argument("--page-count", type=int, default=None, help="number of pages, recorded in the stamp")
+    parser.add_argument("--force", action="store_true",
+                        help="publish a new version even when the tree is identical to the live one")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(func=_run_publish)
 
@@ -99,7 +101,7 @@ def _run_publish(args: argparse.Namespace) -> int:
         result = publish_tree(
             args.tree_dir, output_dir_setting(args.output_dir), args.space, run_id=args.run_id,
             source_sha256=args.source_sha256, page_count=args.page_count, mode=mode_setting(args.mode),
-            keep=keep_setting(args.keep), lock_timeout=args.lock_timeout,
+            keep=keep_setting(args.keep), lock_timeout=args.lock_timeout, force=args.force,
         )
         _print_result(result, args.json, "published")
         return EXIT_OK
@@ -172,7 +174,10 @@ def _print_result(result, as_json: bool, verb: str) -> None:
         print(json.dumps({"version": result.version, "previous_version": result.previous_version,
                           "path": str(result.path), "seconds": round(result.seconds, 3), "mode": result.mode,
                           "pruned": list(result.pruned), "cleaned": list(result.cleaned), "files": result.files,
-                          "bytes": result.bytes}, indent=2))
+                          "bytes": result.bytes, "unchanged": result.unchanged}, indent=2))
+    elif result.unchanged:
+        print(f"unchanged {result.path}: version {result.version} stays live (the tree is identical; --force "
+              f"publishes it anyway)")
     else:
         print(f"{verb} {result.path} -> version {result.version} (previous {result.previous_version or 'none'}, "
               f"{result.mode} mode, {result.seconds:.2f} s)")

@@ -25,6 +25,7 @@ publish leaves the caller with everything it had.
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -72,6 +73,9 @@ class PublishResult:
     cleaned: tuple[str, ...] = ()  # leftovers of interrupted runs removed or repaired first
     files: int = 0
     bytes: int = 0
+    # True when the tree was identical to the live version: nothing was copied or switched, ``version`` is the
+    # live one. Keeps the rollback history made of real changes, not of copies of the same tree.
+    unchanged: bool = False
 
 
 @dataclass
@@ -132,11 +136,13 @@ class _Live:
 
 def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | None = None,
                  source_sha256: str | None = None, page_count: int | None = None, mode: str = DEFAULT_MODE,
-                 keep: int = DEFAULT_KEEP, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 keep: int = DEFAULT_KEEP, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, force: bool = False,
                  logger: logging.Logger | logging.LoggerAdapter | None = None) -> PublishResult:
     """Copy ``tree_dir`` into a new version of ``space`` and make it live atomically; prune beyond ``keep``.
 
     ``keep`` counts the live version: keep=3 keeps the live one and the two newest others.
+    A tree identical to the live version (same files, same bytes; ``tree_digest``) in the same mode is not
+    published again (``PublishResult.unchanged``) unless ``force``.
     Raises PublishError with a clear message; the live version is then what it was before the call.
     """
     logger = logger or log
@@ -174,6 +180,16 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
                                layout.output_dir, reason)
                 effective_mode = "symlink"
 
+        digest = tree_digest(tree_dir)
+        live_mode = {"symlink": "symlink", "dir": "exchange"}.get(live.kind)
+        if not force and live.stamp is not None and live.stamp.tree_sha256 == digest and live_mode == effective_mode:
+            pruned = _prune(layout, keep, logger)
+            seconds = time.monotonic() - started
+            logger.info("%s unchanged: version %s stays live (identical tree, %s mode)%s", space, live.version,
+                        live_mode, f", pruned {', '.join(pruned)}" if pruned else "")
+            return PublishResult(version=live.stamp.version, previous_version=live.stamp.version, path=layout.live,
+                                 seconds=seconds, mode=live_mode, pruned=tuple(pruned), cleaned=tuple(cleaned),
+                                 files=live.stamp.files, bytes=live.stamp.bytes, unchanged=True)
         if live.kind == "unmanaged":
             live = _adopt_unmanaged(layout, live, logger)
         latest = max(_kept_versions(layout) + ([live.version] if live.version else []), default=None)
@@ -183,7 +199,7 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
             files, total_bytes = _stage_copy(tree_dir, staged)
             faults.kill_point("after_copy")
             stamp = make_stamp(version, space, run_id=run_id, source_sha256=source_sha256, page_count=page_count,
-                               files=files, total_bytes=total_bytes, source=str(tree_dir))
+                               files=files, total_bytes=total_bytes, source=str(tree_dir), tree_sha256=digest)
             _write_new_file(staged / STAMP_NAME, stamp_bytes(stamp), file_number=files + 1)
             _fsync_tree_dirs(staged)
             _fsync_dir(layout.staging)
@@ -556,6 +572,20 @@ def _stage_copy(source: Path, destination: Path) -> tuple[int, int]:
                    kill_midway=index == kill_index)
         total += size
     return len(files), total
+
+
+def tree_digest(tree: Path) -> str:
+    """SHA-256 over a tree's directories and files (relative paths and contents; the stamp excluded): equal digests
+    mean a reader sees the same tree."""
+    directories, files = _collect(tree)
+    digest = hashlib.sha256()
+    for relative in sorted(directories, key=Path.as_posix):
+        digest.update(b"d\0" + relative.as_posix().encode() + b"\0")
+    for relative, size in sorted(files, key=lambda item: item[0].as_posix()):
+        digest.update(b"f\0" + relative.as_posix().encode() + b"\0" + str(size).encode() + b"\0")
+        with open(tree / relative, "rb") as reader:
+            digest.update(hashlib.file_digest(reader, "sha256").digest())
+    return digest.hexdigest()
 
 
 def _collect(source: Path) -> tuple[list[Path], list[tuple[Path, int]]]:

@@ -54,18 +54,21 @@ class Stamp:
     host: str
     pid: int
     schema: int = STAMP_SCHEMA
+    # Digest of the published tree (``tree_digest``); None in stamps written before it was recorded.
+    tree_sha256: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def make_stamp(version: str, space: str, *, run_id: str | None, source_sha256: str | None,
-               page_count: int | None, files: int, total_bytes: int, source: str | None) -> Stamp:
+               page_count: int | None, files: int, total_bytes: int, source: str | None,
+               tree_sha256: str | None = None) -> Stamp:
     return Stamp(
         version=version, space=space, run_id=run_id,
         published_at=datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         source_sha256=source_sha256, page_count=page_count, files=files, bytes=total_bytes,
-        source=source, host=socket.gethostname(), pid=os.getpid(),
+        source=source, host=socket.gethostname(), pid=os.getpid(), tree_sha256=tree_sha256,
     )
 
 

@@ -188,3 +188,53 @@ def test_tree_on_another_filesystem_is_copied_and_a_published_version_can_be_rep
     # republishing the live tree itself (its old stamp is replaced, not copied)
     again = publish_tree(output_dir / SPACE, output_dir, SPACE, run_id="5")
     assert read_stamp(output_dir / SPACE).version == again.version and live_generation(output_dir, SPACE) == 5
+
+
+def test_an_identical_tree_is_not_published_again_so_history_holds_real_changes(tmp_path):
+    output_dir = tmp_path / "output"
+    tree = write_tree(tmp_path / "tree", 1)
+    first = publish_tree(tree, output_dir, SPACE, run_id="1", keep=2)
+    stamp = read_stamp(output_dir / SPACE)
+    assert stamp is not None and stamp.tree_sha256 is not None and len(stamp.tree_sha256) == 64
+
+    again = run_cli("publish", tree, SPACE, "--keep", "2", "--json", "--output-dir", output_dir)
+    assert again.returncode == 0, again.stderr
+    result = json.loads(again.stdout)
+    assert result["unchanged"] is True and result["version"] == first.version
+    assert result["files"] == first.files and result["bytes"] == first.bytes
+    assert sorted(p.name for p in (output_dir / ".versions" / SPACE).iterdir()) == [first.version]
+    text = run_cli("publish", tree, SPACE, "--output-dir", output_dir)
+    assert text.returncode == 0 and f"unchanged {output_dir / SPACE}: version {first.version} stays live" in text.stdout
+
+    # any change a reader could see makes a new version: one byte, a renamed file, an empty folder
+    (tree / "page-0-g1.md").write_bytes((tree / "page-0-g1.md").read_bytes().replace(b"END", b"ENd"))
+    changed = publish_tree(tree, output_dir, SPACE, run_id="2", keep=2)
+    assert not changed.unchanged and changed.version != first.version and changed.previous_version == first.version
+    (tree / "page-0-g1.md").rename(tree / "page-0-renamed.md")
+    renamed = publish_tree(tree, output_dir, SPACE, run_id="3", keep=2)
+    (tree / "empty-folder").mkdir()
+    folder = publish_tree(tree, output_dir, SPACE, run_id="4", keep=2)
+    assert not renamed.unchanged and not folder.unchanged
+    assert len({first.version, changed.version, renamed.version, folder.version}) == 4
+    # --force, and a change of publish mode, publish the same tree anyway
+    forced = run_cli("publish", tree, SPACE, "--force", "--keep", "2", "--json", "--output-dir", output_dir)
+    assert forced.returncode == 0 and json.loads(forced.stdout)["unchanged"] is False
+    exchanged = publish_tree(tree, output_dir, SPACE, mode="exchange", keep=2)
+    assert not exchanged.unchanged and not (output_dir / SPACE).is_symlink()
+    assert publish_tree(tree, output_dir, SPACE, mode="exchange", keep=2).unchanged
+    assert read_tree(output_dir / SPACE) == read_tree(tree)
+    assert len([p for p in (output_dir / ".versions" / SPACE).iterdir() if p.is_dir()]) == 1  # keep=2: live + one
+
+
+def test_a_live_version_stamped_before_tree_digests_is_republished(tmp_path):
+    output_dir = tmp_path / "output"
+    tree = write_tree(tmp_path / "tree", 1)
+    first = publish_tree(tree, output_dir, SPACE)
+    stamp_path = output_dir / ".versions" / SPACE / first.version / "_publish.json"
+    old = json.loads(stamp_path.read_text())
+    del old["tree_sha256"]
+    stamp_path.write_text(json.dumps(old))
+    assert read_stamp(output_dir / SPACE).tree_sha256 is None
+    second = publish_tree(tree, output_dir, SPACE)
+    assert not second.unchanged and second.previous_version == first.version
+    assert publish_tree(tree, output_dir, SPACE).unchanged

@@ -199,6 +199,7 @@ HTTP_OPERATIONS = {
     "show_space": "server.show_space",
     "clone_spaces": "server.clone_spaces",
     "add_large_space": "server.add_large_space",
+    "drop_from_export": "server.drop_from_export",
     "set_auth_rate_limit": "server.set_auth_rate_limit",
     "clear_requests": "server.clear_requests",
 }

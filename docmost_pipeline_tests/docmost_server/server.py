@@ -236,6 +236,17 @@ class DocmostTestServer:
             self._spaces[space.id] = space
         return {"id": space_id, "slug": slug, "name": name}
 
+    def drop_from_export(self, page_id: str) -> None:
+        """From now on the space export omits page ``page_id`` (its ``.md``, its metadata entry and the attachments
+        only it refers to), the way Docmost 0.95 silently drops a page; the API tree still lists it, and its
+        single-page export (synthesised) still works."""
+        found = self.find_page(page_id)
+        if found is None:
+            raise KeyError(f"no page {page_id!r}")
+        space, _ = found
+        with self._lock:
+            space.export_zip = recordings.drop_page_from_export(space.export_zip, page_id)
+
     def control(self, operation: dict) -> object:
         """Apply one ``POST /__control__/faults`` operation: ``{"op": <name>, **arguments}``."""
         op = operation.get("op")
@@ -658,7 +669,8 @@ class _DocmostHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "000Z"
-        data = recordings.synthesize_page_zip(page, markdown, space.page_metadata.get(page_id), exported_at)
+        files = recordings.page_attachment_files(space, markdown) if attachments else None
+        data = recordings.synthesize_page_zip(page, markdown, space.page_metadata.get(page_id), exported_at, files)
         name = quote(recordings.sanitize_file_name(page["title"]) + ".zip")
         headers = BASE_HEADERS + [["content-type", "application/zip"],
                                   ["content-disposition", f'attachment; filename="{name}"'],

@@ -52,10 +52,10 @@ EDGE_CASE_PAGES = {
         "## Typed heading id {#not-an-id}\n\n"
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
-    "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
     # Paragraphs whose markdown-it text differs from the source (tab continuation, NBSP-only line, NUL).
     "Whitespace Mapping.md": "# Whitespace Mapping\n\n- item\n\tcontinued with {x}\n\n\u00a0\nafter NBSP {y}\n\n"
     "nul\x00 then {z}\n",
+    "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
     "files/0001/pixel.png": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
         b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"

@@ -78,6 +78,8 @@ _FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
+# A tab reaches the next multiple of 4 columns, so at most 3 of its columns lie beyond a block's indentation.
+_MAX_VIRTUAL_SPACES = 3
 
 
 @dataclass
@@ -280,10 +282,6 @@ class _Source:
 
     def line_end(self, index: int) -> int:
         return self.line_start(index) + len(self.line(index))
-
-
-class _Unmappable(Exception):
-    pass
 
 
 def _container_prefix(line: str) -> str:
@@ -555,22 +553,19 @@ class _BodyRenderer:
         if not token.map or not token.content:
             return []
         content = token.content
-        try:
-            line_offsets = self._locate_content(content, token.map[0], source)
-        except _Unmappable:
-            self.warn("unmapped_block", f"line {token.map[0] + 1}: text kept unchanged (could not map it)")
-            return []
+        line_offsets = self._locate_content(content, token.map[0], source)
         content_line_starts = [0]
         for line in content.split("\n")[:-1]:
             content_line_starts.append(content_line_starts[-1] + len(line) + 1)
 
         def to_source(offset: int) -> int:
             line = bisect_right(content_line_starts, offset) - 1
-            return line_offsets[line] + (offset - content_line_starts[line])
+            source_offset, virtual = line_offsets[line]
+            return source_offset + max(0, offset - content_line_starts[line] - virtual)
 
         edits = self.inline_edits(content, flow=flow)
         first, end = token.map
-        if flow and not apply_edits(content, edits).strip() and line_offsets[0] == source.line_start(first):
+        if flow and not apply_edits(content, edits).strip() and line_offsets[0][0] == source.line_start(first):
             # Nothing left of a top-level paragraph: remove its lines and the blank line after it.
             while end < len(source.lines) and not source.line(end).strip():
                 end += 1
@@ -590,18 +585,39 @@ class _BodyRenderer:
         end = source.line_start(token.map[0]) + column + len(token.content) if column >= 0 else source.line_end(token.map[0])
         return [(end, end, '{""}')]
 
-    def _locate_content(self, content: str, first_line: int, source: _Source) -> list[int]:
-        offsets = []
-        for index, line in enumerate(content.split("\n")):
-            source_line = source.line(first_line + index)
-            if source_line.endswith(line):
-                column = len(source_line) - len(line)
-            else:
-                column = source_line.rfind(line) if line else len(source_line)
-                if column < 0:
-                    raise _Unmappable
-            offsets.append(source.line_start(first_line + index) + column)
-        return offsets
+    def _locate_content(self, content: str, first_line: int, source: _Source) -> list[tuple[int, int]]:
+        """Where each line of an inline run starts in the source: (offset of its first real character, virtual).
+
+        markdown-it's ``getLines`` makes every content line a suffix of its source line (container markers and
+        indentation cut off), read with NUL as U+FFFD, after ``virtual`` spaces (at most 3) that stand for the columns
+        of a tab beyond the block's indentation and have no source characters: in a ``- `` item, a continuation
+        line of a tab and ``b`` reads ``"  b"``. The run is then trimmed of Unicode whitespace, so its last line
+        may lose trailing characters and its first source lines may vanish whole (a line holding only NBSP).
+        """
+        lines = content.split("\n")
+        last_start = max(first_line, len(source.lines) - len(lines))
+        for start in range(first_line, last_start + 1):
+            located = self._locate_lines(lines, start, source)
+            if located is not None:
+                return located
+        raise ValueError(f"line {first_line + 1}: inline text {content!r} is not in the source")
+
+    def _locate_lines(self, lines: list[str], first_line: int, source: _Source) -> list[tuple[int, int]] | None:
+        located = []
+        for index, line in enumerate(lines):
+            source_line = source.line(first_line + index).replace("\0", "\ufffd")
+            leading = min(_MAX_VIRTUAL_SPACES, len(line) - len(line.lstrip(" ")))
+            candidates = [(virtual, line[virtual:]) for virtual in range(leading + 1)]
+            found = next(((len(source_line) - len(real), virtual) for virtual, real in candidates
+                          if source_line.endswith(real)), None)
+            if found is None and index == len(lines) - 1:
+                found = next(((source_line.rfind(real), virtual) for virtual, real in candidates
+                              if source_line.rfind(real) >= 0), None)
+            if found is None:
+                return None
+            column, virtual = found
+            located.append((source.line_start(first_line + index) + column, virtual))
+        return located
 
     def _table_edits(self, token: Token, source: _Source) -> list[Edit]:
         if not token.map:

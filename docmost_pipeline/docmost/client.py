@@ -413,10 +413,13 @@ class DocmostClient:
         started = time.monotonic()
 
         def stream_to_file(response: httpx.Response) -> ExportDownload:
+            # Refused on the header alone: no body byte is read and no .part file is created. A body shorter
+            # than its Content-Length is an interrupted download (httpx raises RemoteProtocolError: retried).
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_export_bytes:
                 raise DocmostExportTooLarge(endpoint, response.status_code, None,
-                                            f"declared {int(declared)} bytes, maximum is {self.max_export_bytes}")
+                                            f"Content-Length declares {int(declared)} bytes, more than the maximum "
+                                            f"of {self.max_export_bytes} bytes; refused before downloading")
             digest = hashlib.sha256()
             size = 0
             try:

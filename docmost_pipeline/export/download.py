@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-import zipfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from docmost_pipeline.docmost.errors import DocmostEmptySpace
+from docmost_pipeline.export.metadata import METADATA_ENTRY, read_export_metadata
 from docmost_pipeline.export.zipsafety import ExtractionError
 from docmost_pipeline.model import SidebarPage, Space
 
@@ -29,8 +29,6 @@ SPACE_ZIP = "space.zip"
 PAGES_DIR = "pages"
 TREE_JSON = "tree.json"
 MANIFEST = "raw-export.json"
-METADATA_ENTRY = "docmost-metadata.json"
-MAX_METADATA_BYTES = 64 * 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -128,25 +126,6 @@ def load_tree(path: Path) -> list[SidebarPage]:
     return tree
 
 
-def read_export_metadata(zip_path: Path) -> dict | None:
-    """The ZIP's ``docmost-metadata.json`` or ``None`` when the export has none (Docmost before it existed)."""
-    try:
-        with zipfile.ZipFile(zip_path) as zf:
-            if METADATA_ENTRY not in zf.namelist():
-                return None
-            # zipfile never yields more than the declared size, so checking it bounds the memory used.
-            declared = zf.getinfo(METADATA_ENTRY).file_size
-            if declared > MAX_METADATA_BYTES:
-                raise RawExportError(f"{zip_path}: {METADATA_ENTRY} declares {declared} bytes, too large")
-            return json.loads(zf.read(METADATA_ENTRY))
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise RawExportError(f"{zip_path}: cannot read {METADATA_ENTRY}: {exc}") from None
-
-
-def exported_page_ids(metadata: dict) -> set[str]:
-    return {entry["pageId"] for entry in (metadata.get("pages") or {}).values() if entry.get("pageId")}
-
-
 def download_space(client, space: Space, dest_dir: Path) -> RawExport:
     """Download the page tree, the space export and every page the export dropped into ``dest_dir``."""
     dest_dir = Path(dest_dir)
@@ -169,20 +148,21 @@ def download_space(client, space: Space, dest_dir: Path) -> RawExport:
         raw.save()
         return raw
 
+    # The same parser as extraction: a metadata file extraction would refuse fails here, with the same message.
     metadata = read_export_metadata(zip_path)
     recovered: list[str] = []
     version = None
     if metadata is None:
         log.warning("space %s: export has no %s; cannot cross-check pages by id", space.slug, METADATA_ENTRY)
     else:
-        version = metadata.get("version")
-        in_zip = exported_page_ids(metadata)
+        version = metadata.version
+        in_zip = metadata.page_ids
         missing = [page for page in tree if page.id not in in_zip]
         for page in missing:
             page_zip = dest_dir / PAGES_DIR / f"{page.id}.zip"
             client.export_page(page.id, page_zip)
             page_metadata = read_export_metadata(page_zip)
-            if page_metadata is None or page.id not in exported_page_ids(page_metadata):
+            if page_metadata is None or page.id not in page_metadata.page_ids:
                 raise RawExportError(f"space {space.slug}: the export of page {page.id} ({page.title!r}) "
                                      f"does not contain that page in its {METADATA_ENTRY}")
             recovered.append(page.id)

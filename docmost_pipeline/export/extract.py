@@ -28,18 +28,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import unquote
 
 from anyascii import anyascii
 
 from docmost_pipeline.export.download import (
     MANIFEST,
-    MAX_METADATA_BYTES,
-    METADATA_ENTRY,
     PAGES_DIR,
     SPACE_ZIP,
     TREE_JSON,
     load_tree,
+)
+from docmost_pipeline.export.metadata import (
+    METADATA_ENTRY,
+    ExportMetadata,
+    PageMetadata,
+    check_metadata_size,
+    parse_metadata,
 )
 from docmost_pipeline.export.zipsafety import (
     ByteBudget,
@@ -61,7 +65,6 @@ __all__ = [
     "safe_file_name",
 ]
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _ATTACHMENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_SAFE_NAME = 120
@@ -113,23 +116,6 @@ def safe_file_name(name: str) -> str:
     return cleaned
 
 
-def _decode_metadata_key(key: str) -> str:
-    """Metadata keys are ZIP paths with each segment passed through encodeURIComponent."""
-    return "/".join(s for s in (unquote(seg) for seg in key.split("/")) if s not in ("", "."))
-
-
-def _require_safe_id(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _SAFE_ID.match(value):
-        raise ExtractionError(f"{what}: {value!r} is not a valid Docmost id")
-    return value
-
-
-def _optional_str(value: object, what: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise ExtractionError(f"{what}: expected a string or null, got {type(value).__name__}")
-
-
 def _heading_title(path: Path) -> str | None:
     """The page's leading ``# Title`` line (Docmost writes one into every exported page)."""
     with path.open("rb") as fh:
@@ -147,45 +133,11 @@ def _is_attachment(entry: SafeEntry) -> bool:
     return len(segments) >= 3 and segments[-3] == "files" and bool(_ATTACHMENT_ID.match(segments[-2]))
 
 
-def _read_metadata(zf, entry: SafeEntry, budget: ByteBudget, label: str) -> dict:
-    if entry.info.file_size > MAX_METADATA_BYTES:
-        raise ExtractionError(f"{label}: {METADATA_ENTRY} declares {entry.info.file_size} bytes, too large")
+def _read_metadata(zf, entry: SafeEntry, budget: ByteBudget, label: str) -> ExportMetadata:
+    check_metadata_size(entry.info.file_size, label)
     buffer = BytesIO()
     copy_entry(zf, entry, buffer, budget)
-    try:
-        data = json.loads(buffer.getvalue().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExtractionError(f"{label}: {METADATA_ENTRY} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("pages"), dict):
-        raise ExtractionError(f"{label}: {METADATA_ENTRY} has no 'pages' object")
-    return data
-
-
-def _metadata_pages(data: dict, label: str) -> dict[str, dict]:
-    """Decoded ZIP path -> validated metadata of that page."""
-    by_path: dict[str, dict] = {}
-    seen_ids: dict[str, str] = {}
-    for key, meta in data["pages"].items():
-        where = f"{label}: {METADATA_ENTRY} entry {key!r}"
-        if not isinstance(meta, dict):
-            raise ExtractionError(f"{where}: expected an object")
-        page_id = _require_safe_id(meta.get("pageId"), f"{where} pageId")
-        if page_id in seen_ids:
-            raise ExtractionError(f"{where}: pageId {page_id} is also used by {seen_ids[page_id]!r}")
-        seen_ids[page_id] = key
-        path = _decode_metadata_key(key)
-        parent = _optional_str(meta.get("parentPath"), f"{where} parentPath")
-        position = meta.get("position")
-        by_path[path] = {
-            "page_id": page_id,
-            "slug_id": _optional_str(meta.get("slugId"), f"{where} slugId"),
-            "icon": _optional_str(meta.get("icon"), f"{where} icon"),
-            "position": position if isinstance(position, str) else "",
-            "parent_path": _decode_metadata_key(parent) if parent else None,
-            "created_at": _optional_str(meta.get("createdAt"), f"{where} createdAt"),
-            "updated_at": _optional_str(meta.get("updatedAt"), f"{where} updatedAt"),
-        }
-    return by_path
+    return parse_metadata(buffer.getvalue(), label)
 
 
 def _synthetic_page_id(path: str) -> str:
@@ -214,15 +166,13 @@ class _Extractor:
             budget = ByteBudget(self.limits)
             result = _ZipResult()
             metadata_entry = next((e for e in entries if not e.is_dir and e.path == METADATA_ENTRY), None)
-            metadata: dict[str, dict] = {}
+            metadata: dict[str, PageMetadata] = {}
             if metadata_entry is not None:
-                data = _read_metadata(zf, metadata_entry, budget, label)
-                metadata = _metadata_pages(data, label)
+                parsed = _read_metadata(zf, metadata_entry, budget, label)
+                metadata = parsed.pages
                 result.has_metadata = True
-                version = data.get("version")
-                result.docmost_version = version if isinstance(version, str) else None
-                exported = data.get("exportedAt")
-                result.exported_at = exported if isinstance(exported, str) else None
+                result.docmost_version = parsed.version
+                result.exported_at = parsed.exported_at
 
             found_paths: set[str] = set()
             for entry in entries:
@@ -231,7 +181,7 @@ class _Extractor:
                 if result.has_metadata and entry.path in metadata:
                     found_paths.add(entry.path)
                     meta = metadata[entry.path]
-                    if only_page is not None and only_page not in (meta["page_id"], meta["slug_id"]):
+                    if only_page is not None and only_page not in (meta.page_id, meta.slug_id):
                         copy_entry(zf, entry, None, budget)
                         self.notes.append(f"{label}: page {entry.path!r} is not page {only_page}; skipped")
                         continue
@@ -257,8 +207,9 @@ class _Extractor:
             self._pages_from_folders(result.pages)
         return result
 
-    def _write_page(self, zf, entry: SafeEntry, budget: ByteBudget, label: str, meta: dict | None) -> _PageRecord:
-        page_id = meta["page_id"] if meta else _synthetic_page_id(entry.path)
+    def _write_page(self, zf, entry: SafeEntry, budget: ByteBudget, label: str,
+                    meta: PageMetadata | None) -> _PageRecord:
+        page_id = meta.page_id if meta else _synthetic_page_id(entry.path)
         if page_id in self.written_page_ids:
             raise ExtractionError(f"{label}: entry {entry.name!r}: page {page_id} is already extracted")
         self.written_page_ids.add(page_id)
@@ -268,14 +219,14 @@ class _Extractor:
             copy_entry(zf, entry, out, budget)
         return _PageRecord(
             page_id=page_id,
-            slug_id=meta["slug_id"] if meta else None,
+            slug_id=meta.slug_id if meta else None,
             zip_path=entry.path,
             markdown_file=markdown_file,
-            position=meta["position"] if meta else "",
-            parent_path=meta["parent_path"] if meta else None,
-            icon=meta["icon"] if meta else None,
-            created_at=meta["created_at"] if meta else None,
-            updated_at=meta["updated_at"] if meta else None,
+            position=meta.position if meta else "",
+            parent_path=meta.parent_path if meta else None,
+            icon=meta.icon if meta else None,
+            created_at=meta.created_at if meta else None,
+            updated_at=meta.updated_at if meta else None,
             heading_title=_heading_title(target),
         )
 

@@ -52,6 +52,9 @@ EDGE_CASE_PAGES = {
         "## Typed heading id {#not-an-id}\n\n"
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
+    # Paragraphs whose markdown-it text differs from the source (tab continuation, NBSP-only line, NUL).
+    "Whitespace Mapping.md": "# Whitespace Mapping\n\n- item\n\tcontinued with {x}\n\n\u00a0\nafter NBSP {y}\n\n"
+    "nul\x00 then {z}\n",
     "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
     "Web Addresses.md": (
         "# Web Addresses\n\n"

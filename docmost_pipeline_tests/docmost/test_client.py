@@ -265,6 +265,77 @@ def test_export_larger_than_the_maximum_is_refused(docmost_server, tmp_path):
     assert docmost_server.count(EXPORT) == 1  # not retried
 
 
+def wait_for_declared_length_responses(server, count: int, timeout: float = 10.0) -> list:
+    """The server logs a declare_length response once it is done with it (after the client closed, say)."""
+    deadline = time.monotonic() + timeout
+    while len(server.faults.declared_length_responses) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return list(server.faults.declared_length_responses)
+
+
+def test_declared_content_length_over_the_maximum_is_refused_before_the_body(docmost_server, caplog, tmp_path):
+    # 10 GiB declared, 1000 bytes sent, then the server holds the connection for 30 s: a client that read the
+    # body (or waited for it) would hang until its 60 s read timeout.
+    caplog.set_level(logging.DEBUG)
+    docmost_server.faults.declare_length(EXPORT, length=10 * 1024**3, send_bytes=1000, hold_seconds=30)
+    with make_client(docmost_server, max_export_bytes=10_000, read_timeout=60) as client:
+        engineering = space_id(client, "engineering")
+        cookies = set(docmost_server._sessions)
+        started = time.monotonic()
+        with pytest.raises(DocmostExportTooLarge) as caught:
+            client.export_space(engineering, tmp_path / "e.zip")
+        elapsed = time.monotonic() - started
+    message = str(caught.value)
+    assert message == ("POST /api/spaces/export failed (HTTP 200) (Content-Length declares 10737418240 bytes, "
+                       "more than the maximum of 10000 bytes; refused before downloading)")
+    assert elapsed < 5
+    [response] = wait_for_declared_length_responses(docmost_server, 1)
+    assert response.declared == 10 * 1024**3 and response.sent == 1000
+    assert response.client_closed and response.closed_after_seconds < 5  # the client hung up, not the server
+    assert list(tmp_path.iterdir()) == []  # no e.zip, no e.zip.part
+    assert docmost_server.count(EXPORT) == 1  # never retried
+    for secret in [docmost_server.password, *cookies]:
+        assert secret not in message and secret not in caplog.text
+
+
+def test_true_content_length_over_the_maximum_stops_the_transfer(docmost_server, tmp_path):
+    large = docmost_server.add_large_space(64 * 1024**2)
+    docmost_server.faults.declare_length(EXPORT, length=64 * 1024**2, hold_seconds=30)
+    with make_client(docmost_server, max_export_bytes=1024**2, read_timeout=60) as client:
+        started = time.monotonic()
+        with pytest.raises(DocmostExportTooLarge, match=r"declares 67108864 bytes, more than the maximum of 1048576"):
+            client.export_space(large["id"], tmp_path / "large.zip")
+        elapsed = time.monotonic() - started
+    [response] = wait_for_declared_length_responses(docmost_server, 1)
+    assert elapsed < 5 and response.client_closed
+    # The server's writes fail once the client hangs up: at most what loopback socket buffers absorb went out.
+    assert response.sent < 8 * 1024**2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_with_a_true_content_length_downloads_whole(docmost_server, tmp_path):
+    docmost_server.faults.declare_length(EXPORT)
+    with make_client(docmost_server) as client:
+        download = client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
+    recorded = (FIXTURES_DIR / "engineering.zip").read_bytes()
+    assert download.path.read_bytes() == recorded
+    [response] = wait_for_declared_length_responses(docmost_server, 1)
+    assert response.declared == response.sent == len(recorded)
+
+
+def test_body_shorter_than_its_content_length_is_an_interrupted_download(docmost_server, tmp_path):
+    docmost_server.faults.declare_length(EXPORT, send_bytes=20_000, times=1)
+    with make_client(docmost_server) as client:
+        engineering = space_id(client, "engineering")
+        download = client.export_space(engineering, tmp_path / "ok.zip")
+        assert download.path.read_bytes() == (FIXTURES_DIR / "engineering.zip").read_bytes()
+        assert docmost_server.count(EXPORT) == 2  # the short body was retried
+        docmost_server.faults.declare_length(EXPORT, send_bytes=20_000, times=10)
+        with pytest.raises(DocmostUnavailable, match=r"received 20000 bytes, expected 75870\); gave up after 4"):
+            client.export_space(engineering, tmp_path / "short.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.zip"]
+
+
 def test_connection_reset_mid_download_is_retried(docmost_server, tmp_path):
     docmost_server.faults.reset_connection(EXPORT, after_bytes=20_000, times=1)
     with make_client(docmost_server) as client:

@@ -158,3 +158,47 @@ def test_server_refuses_non_loopback_addresses():
 
     with pytest.raises(ValueError, match="loopback"):
         DocmostTestServer(host="0.0.0.0")
+
+
+def test_synthesised_page_export_has_the_recorded_attachment_layout():
+    """Synthesised for 'Architecture Overview', a page export has exactly the entries of the recorded one."""
+    import io
+    import zipfile
+
+    from docmost_pipeline_tests.docmost_server import recordings
+
+    engineering = next(s for s in recordings.load_recorded_spaces() if s.slug == "engineering")
+    page = next(p for p in engineering.pages.values() if p["title"] == "Architecture Overview")
+    markdown = engineering.page_markdown[page["id"]][1]
+    files = recordings.page_attachment_files(engineering, markdown)
+    synthesised = recordings.synthesize_page_zip(page, markdown, engineering.page_metadata[page["id"]],
+                                                 "2026-11-21T23:46:01.750Z", files)
+    recorded = FIXTURES_DIR / "page-exports" / "architecture-overview.att-1.children-0.zip"
+    with zipfile.ZipFile(io.BytesIO(synthesised)) as ours, zipfile.ZipFile(recorded) as theirs:
+        assert ours.namelist() == theirs.namelist()
+        for name in theirs.namelist():
+            if "/files/" in name and not name.endswith("/"):
+                assert ours.read(name) == theirs.read(name), name
+
+
+def test_synthesised_page_export_includes_only_with_include_attachments(docmost_server):
+    import io
+    import zipfile
+
+    gallery = docmost_server.space_by_slug("content-gallery")
+    diagrams = next(p for p in gallery.pages.values() if p["title"] == "Diagrams")
+    body = {"pageId": diagrams["id"], "format": "markdown", "includeChildren": False}
+    with logged_in(docmost_server) as http:
+        with_files = http.post("/api/pages/export", json=dict(body, includeAttachments=True))
+        without = http.post("/api/pages/export", json=dict(body, includeAttachments=False))
+    with zipfile.ZipFile(io.BytesIO(with_files.content)) as zf:
+        names = zf.namelist()
+        svg = zf.read("/files/01a20070-4022-7598-b47e-f9efaae03228/diagram.drawio.svg")
+    assert names == ["/files/", "/files/01a20070-4022-7598-b47e-f9efaae03228/",
+                     "/files/01a20070-4022-7598-b47e-f9efaae03228/diagram.drawio.svg",
+                     "/files/01a20070-4033-7248-8108-4496138fdb8e/",
+                     "/files/01a20070-4033-7248-8108-4496138fdb8e/diagram.excalidraw.svg",
+                     "Diagrams.md", "docmost-metadata.json"]
+    assert svg == gallery.attachment_files["01a20070-4022-7598-b47e-f9efaae03228"]["diagram.drawio.svg"]
+    assert without.headers["content-type"] == "application/octet-stream"  # the plain Markdown, no files
+    assert "files/01a20070-4022-7598-b47e-f9efaae03228/diagram.drawio.svg" in without.text

@@ -26,11 +26,36 @@ class StreamFault:
     remaining: int
 
 
+@dataclass
+class DeclaredLength:
+    """Send an export body with ``Content-Length`` instead of chunked (see :meth:`Faults.declare_length`)."""
+
+    length: int | None
+    send_bytes: int | None
+    hold_seconds: float
+    remaining: int
+
+
+@dataclass(frozen=True)
+class DeclaredLengthResponse:
+    """What the server did for one ``declare_length`` response: ``declared`` in the header, ``sent`` body bytes
+    really written to the socket, and whether the client closed the connection before the server did (and how
+    many seconds after the headers went out it was seen closed)."""
+
+    path: str
+    declared: int
+    sent: int
+    client_closed: bool
+    closed_after_seconds: float | None
+
+
 class Faults:
     """Per-endpoint failures consumed by the request handler. All counters are decremented as they fire."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: Every response sent under :meth:`declare_length`, in order (kept across :meth:`reset`).
+        self.declared_length_responses: list[DeclaredLengthResponse] = []
         self.reset()
 
     def reset(self) -> None:
@@ -40,6 +65,7 @@ class Faults:
             self._delays: dict[str, list[float | int | None]] = {}
             self._resets: dict[str, StreamFault] = {}
             self._truncations: dict[str, StreamFault] = {}
+            self._declared_lengths: dict[str, DeclaredLength] = {}
             self._expire_after: int | None = None
             self.legacy_pagination = False
 
@@ -68,6 +94,19 @@ class Faults:
         """Send only the first ``to_bytes`` of the next ``times`` export bodies, ending the response cleanly."""
         with self._lock:
             self._truncations[path] = StreamFault(to_bytes, times)
+
+    def declare_length(self, path: str = "/api/spaces/export", length: int | None = None,
+                       send_bytes: int | None = None, hold_seconds: float = 0.0, times: int = 1) -> None:
+        """Send the next ``times`` export bodies of ``path`` with a ``Content-Length`` header instead of chunked.
+
+        ``length`` is the declared size (default: the real size); ``send_bytes`` caps the body bytes written
+        (default: all). When fewer bytes than declared went out, the server keeps the connection open for up to
+        ``hold_seconds`` (returning as soon as the client closes it), then closes it: a body shorter than its
+        header, or a huge declared length the client should refuse before reading. Each such response is
+        logged in :attr:`declared_length_responses`.
+        """
+        with self._lock:
+            self._declared_lengths[path] = DeclaredLength(length, send_bytes, float(hold_seconds), times)
 
     def expire_sessions_after(self, requests: int) -> None:
         """After ``requests`` more authenticated requests, invalidate every session once (the next call gets 401)."""
@@ -117,6 +156,18 @@ class Faults:
     def take_truncation(self, path: str) -> int | None:
         return self._take_stream(self._truncations, path)
 
+    def take_declared_length(self, path: str) -> DeclaredLength | None:
+        with self._lock:
+            fault = self._declared_lengths.get(path)
+            if fault is None or fault.remaining <= 0:
+                return None
+            fault.remaining -= 1
+            return fault
+
+    def log_declared_length_response(self, response: DeclaredLengthResponse) -> None:
+        with self._lock:
+            self.declared_length_responses.append(response)
+
     def count_authenticated_request(self) -> bool:
         """Return True when this request is the one at which the sessions expire."""
         with self._lock:
@@ -138,6 +189,7 @@ HTTP_OPERATIONS = {
     "delay": "faults.delay",
     "reset_connection": "faults.reset_connection",
     "truncate_export": "faults.truncate_export",
+    "declare_length": "faults.declare_length",
     "expire_sessions_after": "faults.expire_sessions_after",
     "set_legacy_pagination": "faults.set_legacy_pagination",
     "set_password": "server.set_password",
@@ -147,6 +199,7 @@ HTTP_OPERATIONS = {
     "show_space": "server.show_space",
     "clone_spaces": "server.clone_spaces",
     "add_large_space": "server.add_large_space",
+    "drop_from_export": "server.drop_from_export",
     "set_auth_rate_limit": "server.set_auth_rate_limit",
     "clear_requests": "server.clear_requests",
 }

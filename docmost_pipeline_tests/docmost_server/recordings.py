@@ -14,6 +14,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -38,6 +39,11 @@ RECORDED_EXPORTS = {
     "content-gallery": "content-gallery.zip",
     "collisions": "collisions.zip",
 }
+
+#: How a page's Markdown refers to an attachment, relative to the page: ``files/<attachmentId>/<fileName>``.
+ATTACHMENT_REFERENCE = re.compile(r"files/([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})/")
+#: An attachment entry (or its directory entry) in an export ZIP: ``<folder>/files/<attachmentId>/[<fileName>]``.
+ATTACHMENT_ENTRY = re.compile(r"(?:^|/)files/([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})/[^/]*$")
 
 
 def dumps(payload: object) -> bytes:
@@ -69,7 +75,9 @@ class SpaceData:
     ``pages`` maps page id to the sidebar item exactly as ``POST /api/pages/sidebar-pages`` returns it.
     ``page_markdown`` maps page id to ``(entry name in the export ZIP, Markdown)`` for pages present in the export.
     ``export_zip`` is ``None`` for a space without pages (export answers 400) or when ``export_stream`` generates
-    the body instead (large generated exports, never held in memory).
+    the body instead (large generated exports, never held in memory). ``attachment_files`` maps attachment id to
+    ``{file name: bytes}`` as found in the recorded export (kept even when ``export_zip`` is later rewritten), the
+    source of the attachments in synthesised page exports.
     """
 
     item: dict
@@ -79,6 +87,7 @@ class SpaceData:
     export_zip: bytes | None = None
     export_headers: list[list[str]] | None = None
     export_stream: object | None = None  # callable() -> Iterator[bytes]
+    attachment_files: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -109,6 +118,63 @@ def read_zip_metadata(zip_bytes: bytes) -> tuple[dict, dict[str, tuple[str, str]
             if entry in names:
                 markdown[meta["pageId"]] = (entry, zf.read(entry).decode("utf-8"))
     return metadata, markdown
+
+
+def read_zip_attachments(zip_bytes: bytes) -> dict[str, dict[str, bytes]]:
+    """{attachment id: {file name: bytes}} of an export ZIP (entries ``.../files/<id>/<name>``, any folder)."""
+    found: dict[str, dict[str, bytes]] = {}
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        for info in zf.infolist():
+            segments = info.filename.split("/")
+            if info.is_dir() or len(segments) < 3 or segments[-3] != "files":
+                continue
+            found.setdefault(segments[-2], {}).setdefault(segments[-1], zf.read(info))
+    return found
+
+
+def referenced_attachment_ids(markdown: str) -> list[str]:
+    """Attachment ids the Markdown refers to (``files/<id>/...`` targets), in order of first use."""
+    return list(dict.fromkeys(match.group(1) for match in ATTACHMENT_REFERENCE.finditer(markdown)))
+
+
+def page_attachment_files(space: SpaceData, markdown: str | None) -> dict[str, dict[str, bytes]]:
+    """The recorded attachments the page's Markdown refers to: what a synthesised page export includes.
+
+    Docmost itself picks a page's attachments from its ProseMirror nodes, so an attachment whose node renders
+    nothing in Markdown (audio) is in Docmost's page export but cannot be found this way.
+    """
+    return {attachment_id: dict(space.attachment_files[attachment_id])
+            for attachment_id in referenced_attachment_ids(markdown or "")
+            if attachment_id in space.attachment_files}
+
+
+def drop_page_from_export(export_zip: bytes, page_id: str) -> bytes:
+    """``export_zip`` without the page ``page_id``: its ``.md`` entry, its metadata entry and the attachment
+    entries (and their directory entries) that no remaining page refers to. The other entries keep their bytes,
+    names and order."""
+    with zipfile.ZipFile(io.BytesIO(export_zip)) as src:
+        metadata = json.loads(src.read("docmost-metadata.json"))
+        key = next((k for k, m in metadata["pages"].items() if m["pageId"] == page_id), None)
+        if key is None:
+            raise KeyError(f"page {page_id} is not in this export")
+        del metadata["pages"][key]
+        dropped_entry = "/".join(unquote(segment) for segment in key.split("/"))
+        kept_references: set[str] = set()
+        for other in metadata["pages"]:
+            name = "/".join(unquote(segment) for segment in other.split("/"))
+            kept_references.update(referenced_attachment_ids(src.read(name).decode("utf-8")))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                match = ATTACHMENT_ENTRY.search(info.filename)
+                attachment_id = match.group(1) if match else None
+                if info.filename == dropped_entry or (attachment_id and attachment_id not in kept_references):
+                    continue
+                data = src.read(info)
+                if info.filename == "docmost-metadata.json":
+                    data = json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8")
+                dst.writestr(info, data, compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def sidebar_item(page_id: str, meta: dict, title: str | None, parent_id: str | None, space_id: str) -> dict:
@@ -194,6 +260,7 @@ def _load_recorded_spaces() -> tuple[SpaceData, ...]:
             metadata, markdown = read_zip_metadata(space.export_zip)
             space.page_markdown = markdown
             space.page_metadata = {m["pageId"]: m for m in metadata["pages"].values()}
+            space.attachment_files = read_zip_attachments(space.export_zip)
             space.pages = build_pages(item["id"], metadata, markdown, recorded_sidebar_items(item["slug"]))
         spaces.append(space)
     return tuple(spaces)
@@ -223,12 +290,16 @@ def sanitize_file_name(title: str | None) -> str:
     return encoded.decode("utf-8", errors="ignore")
 
 
-def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exported_at: str) -> bytes:
+def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exported_at: str,
+                        attachments: dict[str, dict[str, bytes]] | None = None) -> bytes:
     """A single-page export ZIP in Docmost's layout for a page without a recorded ``/api/pages/export`` body.
 
     SYNTHESISED, not recorded: the entry is ``<sanitized title>.md`` holding the page's Markdown from the space
     export when the page is in it, else just ``# <title>``; ``docmost-metadata.json`` has the one page with
-    ``parentPath: null`` (as in the recorded single-page ZIPs). Attachments are not included.
+    ``parentPath: null`` (as in the recorded single-page ZIPs). ``attachments`` ({id: {name: bytes}}) are written
+    first, as in the recorded ``architecture-overview.att-1.children-0.zip``: directory entries ``/files/`` and
+    ``/files/<id>/``, then ``/files/<id>/<name>`` (the page sits at the ZIP's root, so its ``files/<id>/<name>``
+    references resolve unchanged).
     """
     title = page["title"] or "untitled"
     entry = sanitize_file_name(page["title"]) + ".md"
@@ -251,6 +322,12 @@ def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exp
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        if attachments:
+            zf.writestr("/files/", b"", compress_type=zipfile.ZIP_STORED)
+            for attachment_id, files in attachments.items():
+                zf.writestr(f"/files/{attachment_id}/", b"", compress_type=zipfile.ZIP_STORED)
+                for name, data in files.items():
+                    zf.writestr(f"/files/{attachment_id}/{name}", data)
         zf.writestr(entry, body.encode("utf-8"))
         zf.writestr("docmost-metadata.json", json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8"))
     return buffer.getvalue()
@@ -280,6 +357,7 @@ def clone_space(source: SpaceData, *, name: str, slug: str) -> SpaceData:
                    parentPageId=id_map.get(page["parentPageId"]) if page["parentPageId"] else None)
         clone.pages[new["id"]] = new
     clone.page_markdown = {id_map[pid]: v for pid, v in source.page_markdown.items()}
+    clone.attachment_files = copy.deepcopy(source.attachment_files)
     clone.page_metadata = {
         id_map[pid]: dict(m, pageId=id_map[pid], slugId=slug_map.get(m["slugId"], m["slugId"]))
         for pid, m in source.page_metadata.items()

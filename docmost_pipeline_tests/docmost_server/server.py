@@ -18,6 +18,7 @@ import copy
 import json
 import math
 import secrets
+import select
 import socket
 import struct
 import threading
@@ -31,7 +32,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlencode
 
 from docmost_pipeline_tests.docmost_server import recordings
-from docmost_pipeline_tests.docmost_server.faults import HTTP_OPERATIONS, Faults
+from docmost_pipeline_tests.docmost_server.faults import (
+    HTTP_OPERATIONS,
+    DeclaredLength,
+    DeclaredLengthResponse,
+    Faults,
+)
 from docmost_pipeline_tests.docmost_server.large_export import large_export_stream
 from docmost_pipeline_tests.docmost_server.recordings import SpaceData, dumps, recorded_error
 
@@ -230,6 +236,17 @@ class DocmostTestServer:
             self._spaces[space.id] = space
         return {"id": space_id, "slug": slug, "name": name}
 
+    def drop_from_export(self, page_id: str) -> None:
+        """From now on the space export omits page ``page_id`` (its ``.md``, its metadata entry and the attachments
+        only it refers to), the way Docmost 0.95 silently drops a page; the API tree still lists it, and its
+        single-page export (synthesised) still works."""
+        found = self.find_page(page_id)
+        if found is None:
+            raise KeyError(f"no page {page_id!r}")
+        space, _ = found
+        with self._lock:
+            space.export_zip = recordings.drop_page_from_export(space.export_zip, page_id)
+
     def control(self, operation: dict) -> object:
         """Apply one ``POST /__control__/faults`` operation: ``{"op": <name>, **arguments}``."""
         op = operation.get("op")
@@ -375,7 +392,11 @@ class _DocmostHandler(BaseHTTPRequestHandler):
         self.send_json(200, dumps({"data": data, "success": True, "status": 200}))
 
     def send_stream(self, headers: list[list[str]], chunks, *, path: str) -> None:
-        """Chunked body; honours the reset-connection and truncate-export faults for ``path``."""
+        """Chunked body; honours the declare-length, reset-connection and truncate-export faults for ``path``."""
+        declared = self.docmost.faults.take_declared_length(path)
+        if declared is not None:
+            self._send_with_length(headers, chunks, path, declared)
+            return
         reset_after = self.docmost.faults.take_reset(path)
         truncate_to = self.docmost.faults.take_truncation(path)
         self._start(200, headers)
@@ -396,6 +417,54 @@ class _DocmostHandler(BaseHTTPRequestHandler):
         if reset_after is not None and sent >= reset_after:
             self._reset_connection()
         self.wfile.write(b"0\r\n\r\n")
+
+    def _send_with_length(self, headers: list[list[str]], chunks, path: str, fault: DeclaredLength) -> None:
+        """The body with a ``Content-Length`` header (as a buffering proxy sends it), possibly lying or cut short."""
+        if fault.length is None and not isinstance(chunks, (list, tuple)):
+            raise ValueError("declare_length needs an explicit length for a generated export")
+        declared = fault.length if fault.length is not None else sum(len(chunk) for chunk in chunks)
+        to_send = declared if fault.send_bytes is None else min(fault.send_bytes, declared)
+        self._start(200, headers)
+        self.send_header("content-length", str(declared))
+        self.end_headers()
+        headers_sent = time.monotonic()
+        sent = 0
+        client_closed = False
+        closed_after = None
+        try:
+            for chunk in chunks:
+                for offset in range(0, len(chunk), EXPORT_CHUNK):
+                    piece = chunk[offset:offset + EXPORT_CHUNK][: to_send - sent]
+                    if not piece:
+                        break
+                    self.wfile.write(piece)
+                    sent += len(piece)
+                if sent >= to_send:
+                    break
+            if sent < declared:
+                client_closed = self._wait_for_client_close(fault.hold_seconds)
+        except (BrokenPipeError, ConnectionResetError):
+            client_closed = True
+        finally:
+            if client_closed:
+                closed_after = time.monotonic() - headers_sent
+            self.docmost.faults.log_declared_length_response(
+                DeclaredLengthResponse(path, declared, sent, client_closed, closed_after))
+        if sent < declared:
+            self.close_connection = True  # the response is incomplete: the connection cannot carry another one
+
+    def _wait_for_client_close(self, seconds: float) -> bool:
+        """Hold the connection up to ``seconds``; True as soon as the client closes (or resets) it."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], remaining)
+            if readable:
+                try:
+                    if not self.connection.recv(64 * 1024):
+                        return True
+                except ConnectionResetError:
+                    return True
+        return False
 
     def _reset_connection(self) -> None:
         # SO_LINGER 0 makes close() send RST: the client sees "connection reset" mid-body, as with a dying proxy.
@@ -600,7 +669,8 @@ class _DocmostHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             return
         exported_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + "000Z"
-        data = recordings.synthesize_page_zip(page, markdown, space.page_metadata.get(page_id), exported_at)
+        files = recordings.page_attachment_files(space, markdown) if attachments else None
+        data = recordings.synthesize_page_zip(page, markdown, space.page_metadata.get(page_id), exported_at, files)
         name = quote(recordings.sanitize_file_name(page["title"]) + ".zip")
         headers = BASE_HEADERS + [["content-type", "application/zip"],
                                   ["content-disposition", f'attachment; filename="{name}"'],

@@ -8,7 +8,8 @@ import zipfile
 import pytest
 
 from docmost_pipeline.docmost import DocmostClient
-from docmost_pipeline.export.download import RawExport, RawExportError, download_space, read_export_metadata
+from docmost_pipeline.export.download import RawExport, RawExportError, download_space
+from docmost_pipeline.export.metadata import ExportMetadataError, read_export_metadata
 from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
 
 
@@ -24,7 +25,7 @@ def spaces_by_slug(client):
 
 
 def page_ids_in(zip_path):
-    return [entry["pageId"] for entry in read_export_metadata(zip_path)["pages"].values()]
+    return [page.page_id for page in read_export_metadata(zip_path).pages.values()]
 
 
 def test_collisions_space_recovers_exactly_the_three_dropped_pages(client, docmost_server, tmp_path):
@@ -106,5 +107,5 @@ def test_an_oversized_metadata_entry_is_refused_before_it_is_read(tmp_path):
         with zf.open("docmost-metadata.json", "w") as out:
             for _ in range(65):
                 out.write(bytes(1024 * 1024))
-    with pytest.raises(RawExportError, match=r"docmost-metadata\.json declares 68157440 bytes, too large"):
+    with pytest.raises(ExportMetadataError, match=r"^bomb\.zip: docmost-metadata\.json declares 68157440 bytes, too large$"):
         read_export_metadata(bomb)

@@ -210,3 +210,37 @@ def test_missing_space_zip_and_bad_tree_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError, match=r"raw export directory does not exist"):
         extract_raw_export(tmp_path / "absent", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_recovered_page_keeps_its_attachments_through_download_and_extraction(docmost_server, tmp_path: Path) -> None:
+    """A page with 8 attachments (images, files, video) dropped from the space export, together with the files only
+    it uses: its single-page export alone brings them back, and they end up in the extracted export."""
+    from docmost_pipeline.docmost import DocmostClient
+    from docmost_pipeline.export.download import download_space
+    from docmost_pipeline_tests.docmost_server.recordings import page_attachment_files, referenced_attachment_ids
+
+    gallery = docmost_server.space_by_slug("content-gallery")
+    media_id = next(pid for pid, page in gallery.pages.items() if page["title"] == "Images, Files & Media")
+    markdown = gallery.page_markdown[media_id][1]
+    expected = page_attachment_files(gallery, markdown)
+    assert len(expected) == 8 and list(expected) == referenced_attachment_ids(markdown)
+    docmost_server.drop_from_export(media_id)
+
+    with DocmostClient(docmost_server.base_url, docmost_server.email, docmost_server.password,
+                       backoff_base=0.01) as client:
+        space = next(s for s in client.list_spaces() if s.slug == "content-gallery")
+        raw = download_space(client, space, tmp_path / "raw")
+    assert raw.recovered_page_ids == [media_id]
+    with zipfile.ZipFile(raw.zip_path) as zf:
+        assert not any(attachment_id in name for name in zf.namelist() for attachment_id in expected)
+
+    export = extract_raw_export(raw.dir, tmp_path / "out")
+    media = next(p for p in export.pages if p.page_id == media_id)
+    assert media.recovered and media.title == "Images, Files & Media"
+    for attachment_id, files in expected.items():
+        for name, data in files.items():
+            attachment = export.attachments[f"{attachment_id}/{name}"]
+            assert (export.root / attachment.file).read_bytes() == data
+    # Every attachment the recovered page's Markdown refers to is on disk.
+    recovered_markdown = (export.root / media.markdown_file).read_text(encoding="utf-8")
+    assert referenced_attachment_ids(recovered_markdown) == list(expected)

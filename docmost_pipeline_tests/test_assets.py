@@ -175,6 +175,25 @@ def test_wrong_password_fails_at_once_without_retries(tmp_path, docmost_server):
     close_cached_clients()
 
 
+def test_a_second_sync_of_an_unchanged_space_keeps_its_live_version(tmp_path, docmost_server):
+    output = tmp_path / "output"
+    with instance_for_test() as instance:
+        settings = make_settings(docmost_server, output)
+        resources = make_resources(docmost_server, output)
+        first = sync_space(instance, settings, resources, "collisions")
+        second = sync_space(instance, settings, resources, "collisions")
+        assert first.success and second.success
+        before = first.asset_materializations_for_node("published_space")[0].metadata
+        after = second.asset_materializations_for_node("published_space")[0].metadata
+        assert before["unchanged"].value is False and after["unchanged"].value is True
+        assert after["version"].value == before["version"].value
+        assert after["pages_live"].value == before["pages_live"].value
+        assert [p.name for p in (output / ".versions" / "collisions").iterdir()] == [before["version"].value]
+        summaries = [e.user_message for e in instance.all_logs(second.run_id) if "sync summary" in (e.user_message or "")]
+        assert len(summaries) == 1 and '"result": "unchanged"' in summaries[0]
+    close_cached_clients()
+
+
 def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_server):
     output = tmp_path / "output"
     with instance_for_test() as instance:

@@ -290,6 +290,10 @@ def sanitize_file_name(title: str | None) -> str:
     return encoded.decode("utf-8", errors="ignore")
 
 
+# When the Collisions recordings were made (fixtures README, addendum): the times of pages without recorded metadata.
+UNRECORDED_PAGE_TIME = "2026-11-21T23:45:50.000Z"
+
+
 def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exported_at: str,
                         attachments: dict[str, dict[str, bytes]] | None = None) -> bytes:
     """A single-page export ZIP in Docmost's layout for a page without a recorded ``/api/pages/export`` body.
@@ -315,8 +319,10 @@ def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exp
                 "icon": page["icon"],
                 "position": page["position"],
                 "parentPath": None,
-                "createdAt": (meta or {}).get("createdAt", exported_at),
-                "updatedAt": (meta or {}).get("updatedAt", exported_at),
+                # Docmost writes the page's own (stable) times. A page the recorded space export dropped has none
+                # recorded: the recording's time stands in, never "now", so two syncs of it convert identically.
+                "createdAt": (meta or {}).get("createdAt", UNRECORDED_PAGE_TIME),
+                "updatedAt": (meta or {}).get("updatedAt", UNRECORDED_PAGE_TIME),
             }
         },
     }

@@ -55,7 +55,7 @@ PAGES_INDEX = "_docmost-pages.json"
 # Links to pages of other spaces; the site's docmost-links plugin adds a route for each (site/plugins/docmost-links).
 SITE_LINK_PREFIX = "/docmost/p/"
 # Docmost slugIds are nanoids over [0-9A-Za-z]; only these become site links (and route names).
-SLUG_ID = re.compile(r"^[A-Za-z0-9]+$")
+SLUG_ID = re.compile(r"[A-Za-z0-9]+")
 
 _DOCMOST_PAGE_PATH = re.compile(r"^/s/(?P<space>[^/]+)/p/(?P<slug>[^/]*)/?$")
 _FILES_PATH = re.compile(r"(?:^|/)(?:api/)?files/(?P<id>[^/]+)/(?P<name>[^/]+)$")
@@ -239,7 +239,7 @@ class LinkResolver:
         if space == self.space_slug:
             return self._unresolved(node, raw, "no such page in this space (deleted or moved to the trash?)")
         url = self._docmost_url(space, slug, raw)
-        if not SLUG_ID.match(slug_id):
+        if not SLUG_ID.fullmatch(slug_id):
             # Not a Docmost page id: no site route can exist for it; the Docmost URL is all there is.
             if url is None:
                 return self._unresolved(node, raw, f"page of space {space!r} and no Docmost base URL known")

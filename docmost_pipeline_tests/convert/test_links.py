@@ -149,6 +149,8 @@ def test_other_space_links_without_a_docmost_slug_id_are_not_site_links(space):
     # `ab_c` is no Docmost slugId (nanoids are [0-9A-Za-z]): no site route could exist, the Docmost URL stays
     assert resolver.resolve("/s/other/p/x-ab_c#h", glo) == \
         LinkTarget("https://docs.example.com/s/other/p/x-ab_c#h", "external")
+    assert resolver.resolve("/s/other/p/x-AbC%0A", glo) == \
+        LinkTarget("https://docs.example.com/s/other/p/x-AbC%0A", "external")
     resolver2, report2 = make(base_url=None)
     assert resolver2.resolve("/s/other/p/x-ab_c", glo) == LinkTarget(None, "unresolved")
     assert resolver.cross_space_links(glo) == resolver2.cross_space_links(glo) == {}

@@ -283,7 +283,6 @@ def build_assets(settings: Settings) -> list[AssetsDefinition]:
             space_slug=slug,
             space_name=extracted_markdown.space.name,
             base_url=output.base_url,
-            published_root=output.root,
         )
         seconds = time.monotonic() - started
         for hook in AFTER_CONVERT_HOOKS:

@@ -7,8 +7,8 @@ so the previous version stays live.
 
 - ``pages_exactly_once``: every page of the export (and of the API page tree) is in ``_docmost-pages.json``
   exactly once, and its file exists;
-- ``links_resolve``: every relative link and image in every doc resolves to a file inside the tree (or inside
-  another published space, for cross-space links);
+- ``links_resolve``: every relative link and image in every doc resolves to a file inside the tree, and every link
+  to another space is a ``/docmost/p/<slugId>`` link the doc declares in its ``docmost.links`` front matter;
 - ``front_matter_parses``: every doc's front matter is a YAML mapping;
 - ``slug_names``: every file and folder name follows the slug rules of :mod:`docmost_pipeline.convert.slugs`;
 - ``docusaurus_build`` (only with ``DOCUSAURUS_CHECK=1`` and Node available): the site builds with this space.
@@ -32,6 +32,7 @@ from markdown_it import MarkdownIt
 
 from docmost_pipeline.convert.attachments import ATTACHMENTS_DIR
 from docmost_pipeline.convert.links import PAGES_INDEX as PAGES_MAP
+from docmost_pipeline.convert.links import SITE_LINK_PREFIX
 from docmost_pipeline.convert.slugs import is_valid_slug
 from docmost_pipeline.convert.tree import CATEGORY_FILE
 from docmost_pipeline.export.download import TREE_JSON
@@ -49,7 +50,7 @@ _EXTENSIONS = re.compile(r"^(?:\.[a-z0-9]+)*$")
 
 CHECK_DESCRIPTIONS = {
     "pages_exactly_once": "Every page of the export (and of Docmost's page tree) is in the tree exactly once.",
-    "links_resolve": "Every relative link and image resolves to a file inside the tree (or another published space).",
+    "links_resolve": "Every relative link and image resolves inside the tree; every cross-space link is declared.",
     "front_matter_parses": "Every doc's front matter is valid YAML holding a mapping.",
     "slug_names": "Every file and folder name follows the slug rules (lowercase ASCII words joined by '-').",
     "docusaurus_build": "Docusaurus builds the site with this space (DOCUSAURUS_CHECK=1 and Node available).",
@@ -181,17 +182,44 @@ def _is_relative(target: str) -> bool:
     return bool(target) and not (_SCHEME.match(target) or target.startswith(("/", "#", "//")))
 
 
-def check_links_resolve(tree: Path, output_root: Path | None = None) -> TreeCheck:
+def _declared_site_links(front: str | None) -> set[str]:
+    """slugIds the doc declares under ``docmost.links`` (each with a ``space``), the only ``/docmost/p/`` links the
+    site's docmost-links plugin is told about by this doc."""
+    try:
+        data = yaml.safe_load(front) if front else None
+    except yaml.YAMLError:
+        return set()
+    docmost = data.get("docmost") if isinstance(data, dict) else None
+    links = docmost.get("links") if isinstance(docmost, dict) else None
+    if not isinstance(links, dict):
+        return set()
+    return {str(slug_id) for slug_id, fallback in links.items()
+            if isinstance(fallback, dict) and isinstance(fallback.get("space"), str) and fallback["space"]}
+
+
+def check_links_resolve(tree: Path) -> TreeCheck:
+    """Relative links must resolve to a file inside the tree; links to other spaces must be ``/docmost/p/<slugId>``
+    links declared in the doc's own ``docmost.links`` front matter (the site builds a route for those). A relative
+    link out of the tree (into another space) is a problem: it breaks the site when that space is republished."""
     problems: list[str] = []
-    relative = external = 0
+    relative = site_links = external = 0
     tree_abs = os.path.normpath(os.path.abspath(tree))
-    root_abs = os.path.normpath(os.path.abspath(output_root)) if output_root else None
     for doc in _docs(tree):
+        text = doc.read_text(encoding="utf-8")
         try:
-            _, body = split_front_matter(doc.read_text(encoding="utf-8"))
+            front, body = split_front_matter(text)
         except ValueError:
-            body = doc.read_text(encoding="utf-8")
+            front, body = None, text
+        declared: set[str] | None = None
+        where = doc.relative_to(tree).as_posix()
         for target in _link_targets(body):
+            if target.startswith(SITE_LINK_PREFIX):
+                site_links += 1
+                if declared is None:
+                    declared = _declared_site_links(front)
+                if target[len(SITE_LINK_PREFIX):] not in declared:
+                    problems.append(f"{where}: link {target!r} is not declared in the doc's docmost.links front matter")
+                continue
             if not _is_relative(target):
                 external += 1
                 continue
@@ -200,21 +228,16 @@ def check_links_resolve(tree: Path, output_root: Path | None = None) -> TreeChec
             if not path_part:
                 continue
             resolved = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(doc)), path_part))
-            where = doc.relative_to(tree).as_posix()
-            inside_tree = resolved == tree_abs or resolved.startswith(tree_abs + os.sep)
-            other_space = False
-            if root_abs is not None and not inside_tree:
-                rel = os.path.relpath(resolved, root_abs)
-                # another published space: OUTPUT_DIR/<slug>/..., never a dot-directory (versions, staging, work)
-                other_space = os.sep in rel and not rel.startswith((".", os.pardir))
-            if not inside_tree and not other_space:
+            if resolved != tree_abs and not resolved.startswith(tree_abs + os.sep):
                 problems.append(f"{where}: link {target!r} points outside the tree")
             elif not os.path.exists(resolved):
                 problems.append(f"{where}: link {target!r} does not resolve")
-    counts = {"relative_links": relative, "other_links": external}
+    counts = {"relative_links": relative, "cross_space_links": site_links, "other_links": external}
     if problems:
         return TreeCheck("links_resolve", False, f"{len(problems)} broken link(s): {problems[0]}", counts, problems)
-    return TreeCheck("links_resolve", True, f"all {relative} relative links and images resolve", counts)
+    return TreeCheck("links_resolve", True,
+                     f"all {relative} relative links and images resolve; all {site_links} cross-space links are "
+                     "declared", counts)
 
 
 def check_front_matter(tree: Path) -> TreeCheck:
@@ -263,7 +286,7 @@ def check_slug_names(tree: Path) -> TreeCheck:
 
 
 def check_docusaurus_build(tree: Path, space: str, output_root: Path | None = None) -> TreeCheck:
-    """Build the site with this tree as ``space`` beside the other published spaces (cross-space links resolve)."""
+    """Build the site with this tree as ``space`` beside the other published spaces (the site as readers get it)."""
     if shutil.which("node") is None:
         return TreeCheck("docusaurus_build", False, "DOCUSAURUS_CHECK=1 but Node is not installed")
     import tempfile
@@ -293,7 +316,7 @@ def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) 
     tree = Path(ref.tree_dir)
     results = [
         check_pages_exactly_once(tree, Path(ref.extract_dir), Path(ref.raw_dir), ref.dropped_pages),
-        check_links_resolve(tree, output_root),
+        check_links_resolve(tree),
         check_front_matter(tree),
         check_slug_names(tree),
     ]

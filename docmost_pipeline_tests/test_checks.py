@@ -17,6 +17,7 @@ from docmost_pipeline.checks import (
 )
 from docmost_pipeline.convert.space import convert_space
 from docmost_pipeline.export.extract import extract_zip
+from docmost_pipeline_tests.convert.conftest import ExportBuilder
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docmost-0.95"
 
@@ -31,7 +32,7 @@ def converted(tmp_path):
 
 def test_real_converted_tree_passes_every_check(converted):
     tree, extract = converted
-    for check in (check_pages_exactly_once(tree, extract, None), check_links_resolve(tree, tree.parent),
+    for check in (check_pages_exactly_once(tree, extract, None), check_links_resolve(tree),
                   check_front_matter(tree), check_slug_names(tree)):
         assert check.passed, (check.name, check.problems)
     assert check_links_resolve(tree).counts["relative_links"] > 0
@@ -66,17 +67,44 @@ def test_broken_link_image_and_escape_fail(tmp_path):
     text = "\n".join(result.problems)
     assert "missing.png" in text and "gone.svg" in text and "points outside the tree" in text
     assert "nope.md" not in text and "b.md" not in text
-    assert result.counts == {"relative_links": 4, "other_links": 2}
+    assert result.counts == {"relative_links": 4, "cross_space_links": 0, "other_links": 2}
 
 
-def test_cross_space_links_into_published_spaces_resolve(tmp_path):
+def test_cross_space_links_must_be_declared_site_links(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "page.md").write_text("x")
-    tree = tmp_path / ".pipeline" / "staging" / "space" / "run" / "tree"
-    tree.mkdir(parents=True)
-    (tree / "doc.md").write_text("[other](../../../../../other/page.md) [hidden](../../../../../.versions/x.md)")
-    result = check_links_resolve(tree, tmp_path)
-    assert [p.split(": ", 1)[1] for p in result.problems] == ["link '../../../../../.versions/x.md' points outside the tree"]
+    tree = tmp_path / "space"
+    tree.mkdir()
+    (tree / "doc.md").write_text(
+        "---\ntitle: 'Doc'\ndocmost:\n  slug_id: 'Doc0000001'\n  links:\n"
+        "    'Declared01':\n      space: 'other'\n      url: 'https://docmost.example/s/other/p/x-Declared01'\n"
+        "    'NoSpace001':\n      url: 'https://docmost.example/s/other/p/x-NoSpace001'\n---\n\n"
+        "[declared](/docmost/p/Declared01) [undeclared](/docmost/p/Undeclared) [no space](/docmost/p/NoSpace001)\n\n"
+        # a relative link into another space's published tree breaks the site once that space is republished
+        "[old form](../other/page.md)\n"
+    )
+    (tree / "plain.md").write_text("[no front matter](/docmost/p/Declared01)\n")
+    result = check_links_resolve(tree)
+    assert not result.passed
+    assert [p.split(": ", 1)[1] for p in result.problems] == [
+        "link '/docmost/p/Undeclared' is not declared in the doc's docmost.links front matter",
+        "link '/docmost/p/NoSpace001' is not declared in the doc's docmost.links front matter",
+        "link '../other/page.md' points outside the tree",
+        "link '/docmost/p/Declared01' is not declared in the doc's docmost.links front matter",
+    ]
+    assert [p.split(": ", 1)[0] for p in result.problems] == ["doc.md"] * 3 + ["plain.md"]
+    assert result.counts == {"relative_links": 1, "cross_space_links": 4, "other_links": 0}
+
+
+def test_converted_cross_space_links_pass(tmp_path):
+    builder = ExportBuilder(root=tmp_path / "extracted")
+    builder.page("a", "Alpha", slug_id="AAAAAAAAAA",
+                 body="# Alpha\n\n[b](http://localhost:3000/s/other/p/b-BBBBBBBBBB) [c](/s/third/p/-CCCCCCCCCC)\n")
+    tree = tmp_path / "space"
+    convert_space(builder.build(), tree, space_slug="space", space_name="Space")
+    result = check_links_resolve(tree)
+    assert result.passed, result.problems
+    assert result.counts["cross_space_links"] == 2
 
 
 def test_bad_front_matter_fails(tmp_path):

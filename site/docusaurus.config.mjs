@@ -97,7 +97,8 @@ const config = {
   ],
 
   themes: ['@docusaurus/theme-mermaid'],
-  plugins: [keepSymlinkedDocsInsideContentPath],
+  // docmost-links: the /docmost/p/<slugId> routes that links between spaces point to (see the plugin's header).
+  plugins: [keepSymlinkedDocsInsideContentPath, './plugins/docmost-links/index.mjs'],
 
   themeConfig:
     /** @type {import('@docusaurus/preset-classic').ThemeConfig} */

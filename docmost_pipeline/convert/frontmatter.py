@@ -1,6 +1,8 @@
 """YAML front matter of a converted doc, written with PyYAML so every string value is safely quoted.
 
-Docusaurus 3 accepts unknown front-matter keys on docs, so the Docmost ids live under ``docmost:``.
+Docusaurus 3 accepts unknown front-matter keys on docs, so the Docmost ids live under ``docmost:``, with ``links``:
+the pages of other spaces the doc links to as ``/docmost/p/<slugId>``, slugId -> ``{space, url?}`` (their fallback
+when that page is not published on the site; read by the site's ``docmost-links`` plugin).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ _FastDumper.add_representer(_Quoted, _represent_quoted)
 
 def _has_astral(value: Any) -> bool:
     if isinstance(value, dict):
-        return any(_has_astral(v) for v in value.values())
+        return any(_has_astral(k) or _has_astral(v) for k, v in value.items())
     return isinstance(value, str) and any(ord(c) > 0xFFFF for c in value)
 
 
@@ -62,7 +64,9 @@ def build_front_matter(
     edit_url: str | None = None,
     page_id: str | None = None,
     slug_id: str | None = None,
+    links: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """``links``: slugId -> ``{"space": ..., "url": ...}`` (``url`` optional), written in the given order."""
     data: dict[str, Any] = {
         "title": title,
         "sidebar_label": sidebar_label(title, icon),
@@ -72,7 +76,10 @@ def build_front_matter(
         data["last_update"] = {"date": updated_at}
     if edit_url:
         data["custom_edit_url"] = edit_url
-    docmost = {k: v for k, v in (("page_id", page_id), ("slug_id", slug_id)) if v}
+    docmost: dict[str, Any] = {k: v for k, v in (("page_id", page_id), ("slug_id", slug_id)) if v}
+    if links:
+        # Keys quoted too: an all-digit slugId (or `null`, `1e10`) would otherwise read back as a number or null.
+        docmost["links"] = {_Quoted(slug): dict(fallback) for slug, fallback in links.items()}
     if docmost:
         data["docmost"] = docmost
     return data

@@ -10,22 +10,27 @@ Rules (``LinkResolver.resolve``):
   resolved by slugId (the part after the last ``-``; the slug may be empty) -> relative link to the new doc.
   A ``#fragment`` is kept only when it equals the Docusaurus id of a plain (ASCII words) heading of the target
   page; Docmost's own heading ids are not in the export, so any other fragment is dropped with a warning.
-* Pages of another space -> into ``published_root/<space>/_docmost-pages.json`` when that space is published,
-  else the absolute Docmost URL (base URL, else the link's own host).
-* A page that does not exist (trashed, deleted, dropped) -> ``LinkTarget(None, "unresolved")`` + warning.
+* Pages of another space -> the site link ``/docmost/p/<slugId>`` (``SITE_LINK_PREFIX``), whatever that space's
+  state: the site's ``docmost-links`` plugin decides at build time where it leads (the page's permalink when that
+  space is published, else the fallback). The fallback is recorded per linking page (``cross_space_links``) for its
+  front matter: ``{"space": <space slug>, "url": <Docmost URL>}`` with ``url`` = base URL + ``/s/<space>/p/<slug>``,
+  else the link's own absolute URL, else omitted (site-relative link, no base URL known). A ``#fragment`` is dropped
+  with a warning (the target's heading ids are not known here). Spaces are converted and published independently,
+  so a link resolved against another space's published tree at conversion time would break the site as soon as
+  that space is republished with the page renamed, moved or removed.
+* A page that does not exist (trashed, deleted, dropped in this space) -> ``LinkTarget(None, "unresolved")`` +
+  warning.
 * ``files/<id>/<name>`` (leading ``/``, ``?t=`` query, percent-encoding allowed) -> the attachment's output file.
 * Empty destination (``[]()``) -> None; external URLs, ``mailto:``, ``#anchor`` -> unchanged.
 """
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from docmost_pipeline.convert.attachments import AttachmentPlan
@@ -38,7 +43,8 @@ class LinkTarget:
     """Where a link goes after conversion.
 
     ``href`` None means the link must become plain text (its label kept). ``kind`` is one of
-    ``"doc"``, ``"attachment"``, ``"external"``, ``"unresolved"``.
+    ``"doc"`` (a doc of this space, or ``/docmost/p/<slugId>`` for a page of another space), ``"attachment"``,
+    ``"external"``, ``"unresolved"``.
     """
 
     href: str | None
@@ -46,6 +52,10 @@ class LinkTarget:
 
 
 PAGES_INDEX = "_docmost-pages.json"
+# Links to pages of other spaces; the site's docmost-links plugin adds a route for each (site/plugins/docmost-links).
+SITE_LINK_PREFIX = "/docmost/p/"
+# Docmost slugIds are nanoids over [0-9A-Za-z]; only these become site links (and route names).
+SLUG_ID = re.compile(r"[A-Za-z0-9]+")
 
 _DOCMOST_PAGE_PATH = re.compile(r"^/s/(?P<space>[^/]+)/p/(?P<slug>[^/]*)/?$")
 _FILES_PATH = re.compile(r"(?:^|/)(?:api/)?files/(?P<id>[^/]+)/(?P<name>[^/]+)$")
@@ -114,7 +124,6 @@ class LinkResolver:
         *,
         space_slug: str,
         base_url: str | None,
-        published_root: Path | None,
         report: ConversionReport,
         read_markdown: Callable[[PageNode], str] | None = None,
     ) -> None:
@@ -123,7 +132,6 @@ class LinkResolver:
         self.space_slug = space_slug
         self.base_url = base_url.rstrip("/") if base_url else None
         self.base_host = urlsplit(self.base_url).netloc.lower() if self.base_url else None
-        self.published_root = Path(published_root) if published_root else None
         self.attachments = attachments
         self.report = report
         self.by_zip_path: dict[str, PageNode] = {}
@@ -134,7 +142,8 @@ class LinkResolver:
                 self.by_slug_id[node.page.slug_id] = node
         self.dropped_zip_paths = {_normal(p.zip_path) for p in tree.dropped}
         self.dropped_slug_ids = {p.slug_id for p in tree.dropped if p.slug_id}
-        self._published: dict[str, dict] = {}
+        # page id of the linking page -> slugId -> fallback ({"space", "url"?}) of each page of another space
+        self._cross_space: dict[str, dict[str, dict[str, str]]] = {}
 
     def for_page(self, node: PageNode) -> Callable[[str], LinkTarget]:
         return lambda raw: self.resolve(raw, node)
@@ -167,18 +176,16 @@ class LinkResolver:
         self._warn(node, "unresolved_link", f"{raw!r}: {why}; kept as plain text")
         return LinkTarget(None, "unresolved")
 
-    def _published_pages(self, space: str) -> dict:
-        if space not in self._published:
-            pages: dict = {}
-            if self.published_root is not None and space != self.space_slug and "/" not in space and \
-                    space not in (".", ".."):
-                index = self.published_root / space / PAGES_INDEX
-                try:
-                    pages = json.loads(index.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    pages = {}
-            self._published[space] = pages if isinstance(pages, dict) else {}
-        return self._published[space]
+    def cross_space_links(self, node: PageNode) -> dict[str, dict[str, str]]:
+        """The pages of other spaces ``node`` links to, slugId -> ``{"space", "url"?}``, sorted by slugId (for the
+        ``docmost.links`` front matter). Complete once every link of ``node`` has been resolved."""
+        return dict(sorted(self._cross_space.get(node.page.page_id, {}).items()))
+
+    def _docmost_url(self, space: str, slug: str, raw: str) -> str | None:
+        """The absolute Docmost URL of a page link: on the base URL when known, else the link itself if absolute."""
+        if self.base_url:
+            return self.base_url + quote(f"/s/{space}/p/{slug}", safe="/%-._~")
+        return None if raw.startswith("/") else raw.split("#", 1)[0]
 
     # -- the rules ------------------------------------------------------------------------------------------
 
@@ -229,24 +236,19 @@ class LinkResolver:
         if slug_id in self.dropped_slug_ids:
             return self._unresolved(node, raw, "the page is an untitled empty page that was dropped")
         space = unquote(space)
-        if space != self.space_slug:
-            entry = self._published_pages(space).get(slug_id)
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                if fragment:
-                    self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
-                here = posixpath.join(self.space_slug, node.doc_dir)
-                there = posixpath.join(space, entry["path"])
-                return LinkTarget(relative_href(here, there), "doc")
-            path = f"/s/{space}/p/{slug}"
-            if self.base_url:
-                url = self.base_url + quote(path, safe="/%-._~") + (f"#{fragment}" if fragment else "")
-            elif raw.startswith("/"):
-                # No Docmost address known: a site-relative Docmost path would be a broken link in Docusaurus.
+        if space == self.space_slug:
+            return self._unresolved(node, raw, "no such page in this space (deleted or moved to the trash?)")
+        url = self._docmost_url(space, slug, raw)
+        if not SLUG_ID.fullmatch(slug_id):
+            # Not a Docmost page id: no site route can exist for it; the Docmost URL is all there is.
+            if url is None:
                 return self._unresolved(node, raw, f"page of space {space!r} and no Docmost base URL known")
-            else:
-                url = raw
-            return LinkTarget(url, "external")
-        return self._unresolved(node, raw, "no such page in this space (deleted or moved to the trash?)")
+            return LinkTarget(url + (f"#{fragment}" if fragment else ""), "external")
+        if fragment:
+            self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
+        fallback = {"space": space, **({"url": url} if url else {})}
+        self._cross_space.setdefault(node.page.page_id, {}).setdefault(slug_id, fallback)
+        return LinkTarget(SITE_LINK_PREFIX + slug_id, "doc")
 
     def _attachment(self, attachment_id: str, name: str, raw: str, node: PageNode) -> LinkTarget:
         out = self.attachments.lookup(unquote(attachment_id), unquote(name))

@@ -7,7 +7,7 @@ Output layout (``out_dir`` becomes ``OUTPUT_DIR/<space-slug>`` on publish):
     <slug>/index.md            a page with children (the category's index doc)
     <slug>/_category_.json     {"label": <original title>, "position": n}
     _attachments/<id>/<name>   every attachment once, ASCII-safe names
-    _docmost-pages.json        slugId -> {path, title, pageId}, read by other spaces' conversions
+    _docmost-pages.json        slugId -> {path, title, pageId}: the page index (read by the tree checks)
 
 Deterministic: the same input gives byte-identical output (sorted traversal, no timestamps, stable names).
 """
@@ -79,7 +79,6 @@ def convert_space(
     space_slug: str,
     space_name: str,
     base_url: str | None = None,
-    published_root: Path | None = None,
 ) -> ConversionReport:
     """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``."""
     out_dir = Path(out_dir)
@@ -98,8 +97,7 @@ def convert_space(
     plan = plan_attachments(export)
     report.attachments_written, attachment_bytes = write_attachments(export, plan, out_dir)
 
-    resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url,
-                            published_root=published_root, report=report,
+    resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url, report=report,
                             read_markdown=lambda node: read_page_source(export, node.page))
     writer = _Writer(out_dir)
     writer.json(CATEGORY_FILE, {"label": space_name})
@@ -135,6 +133,7 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
         edit_url=edit_url(base_url, space_slug, page.slug_id),
         page_id=page.page_id,
         slug_id=page.slug_id,
+        links=resolver.cross_space_links(node),
     )
     body = rendered.text.strip("\n")
     writer.text(node.doc_path, dump_front_matter(front) + ("\n" + body + "\n" if body else ""))

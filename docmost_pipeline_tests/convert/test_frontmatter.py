@@ -62,3 +62,15 @@ def test_optional_keys_are_left_out_when_unknown():
     data = build_front_matter(title="T", sidebar_position=1)
     assert set(data) == {"title", "sidebar_label", "sidebar_position"}
     assert data["sidebar_label"] == "T"
+
+
+def test_cross_space_links_under_docmost_with_quoted_slug_ids():
+    links = {"1234567890": {"space": "ops", "url": "https://docmost.example/s/ops/p/-1234567890"},
+             "null": {"space": "스페이스 🚀"}}
+    text = dump_front_matter(build_front_matter(title="T", sidebar_position=1, page_id="p", slug_id="S", links=links))
+    # slugIds that YAML would read as a number or null stay strings; the given (sorted) order is kept
+    assert "    '1234567890':\n      space: 'ops'\n      url: 'https://docmost.example/s/ops/p/-1234567890'\n" \
+           "    'null':\n      space: '스페이스 🚀'\n" in text
+    assert _parse(text)["docmost"] == {"page_id": "p", "slug_id": "S", "links": links}
+    no_links = build_front_matter(title="T", sidebar_position=1, page_id="p", links={})
+    assert _parse(dump_front_matter(no_links))["docmost"] == {"page_id": "p"}

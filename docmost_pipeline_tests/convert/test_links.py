@@ -1,9 +1,13 @@
-import json
-
 import pytest
 
 from docmost_pipeline.convert.attachments import plan_attachments, safe_attachment_name
-from docmost_pipeline.convert.links import LinkResolver, LinkTarget, plain_heading_ids, relative_href
+from docmost_pipeline.convert.links import (
+    SITE_LINK_PREFIX,
+    LinkResolver,
+    LinkTarget,
+    plain_heading_ids,
+    relative_href,
+)
 from docmost_pipeline.convert.report import ConversionReport
 from docmost_pipeline.convert.tree import build_tree
 
@@ -28,15 +32,11 @@ def space(builder, tmp_path):
     export = b.build()
     report = ConversionReport("engineering", "Engineering")
     tree = build_tree(export, space_slug="engineering", report=report)
-    published = tmp_path / "published"
-    (published / "hangul-docs").mkdir(parents=True)
-    (published / "hangul-docs" / "_docmost-pages.json").write_text(json.dumps(
-        {"6uKvMkOKMN": {"path": "teseuteu-hangeul.md", "title": "테스트 한글", "pageId": "x"}}), encoding="utf-8")
 
-    def make(base_url="http://localhost:3000", published_root=published):
+    def make(base_url="http://localhost:3000"):
         rep = ConversionReport("engineering", "Engineering")
         resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=base_url,
-                                published_root=published_root, report=rep,
+                                report=rep,
                                 read_markdown=lambda n: export.page_file(n.page).read_text(encoding="utf-8"))
         return resolver, rep
 
@@ -95,47 +95,83 @@ def test_missing_and_dropped_pages_become_plain_text_with_a_warning(space):
     assert all(w.page == "glossary.md" for w in report.warnings)
 
 
-def test_other_spaces_absolute_or_plain_text(space):
+def test_other_spaces_become_site_links_with_their_docmost_fallback(space):
     make, nodes = space
-    mac = nodes["mac"]
-    resolver, _ = make()
+    mac, glo = nodes["mac"], nodes["glo"]
+    resolver, report = make()
     # slugIds are unique across a Docmost instance: a page found here is linked here whatever space the URL names
     assert resolver.resolve("http://localhost:3000/s/renamed-space/p/glossary-QovTwZaV2C", mac).href == \
         "../../glossary.md"
-    # unpublished space, base URL known: absolute Docmost URL on the base URL
+    assert resolver.cross_space_links(mac) == {}
+    # another space, base URL known: a site link, the Docmost URL on the base URL as fallback; the fragment is
+    # dropped (the target's heading ids are unknown here)
     resolver2, report2 = make(base_url="https://docs.example.com")
-    assert resolver2.resolve("/s/other/p/x-NotHere123#frag", mac) == \
-        LinkTarget("https://docs.example.com/s/other/p/x-NotHere123#frag", "external")
-    # an absolute URL on another host is left alone
-    assert resolver2.resolve("http://localhost:3000/s/other/p/x-NotHere123", mac) == \
+    assert resolver2.resolve("/s/other/p/x-NotHere123#frag", mac) == LinkTarget("/docmost/p/NotHere123", "doc")
+    assert resolver2.resolve("https://docs.example.com/s/third/p/-ThirdPage1", mac) == \
+        LinkTarget(SITE_LINK_PREFIX + "ThirdPage1", "doc")
+    assert resolver2.cross_space_links(mac) == {
+        "NotHere123": {"space": "other", "url": "https://docs.example.com/s/other/p/x-NotHere123"},
+        "ThirdPage1": {"space": "third", "url": "https://docs.example.com/s/third/p/-ThirdPage1"},
+    }
+    assert [(w.kind, w.page) for w in report2.warnings] == [("dropped_fragment", mac.doc_path)]
+    # recorded per linking page
+    assert resolver2.cross_space_links(glo) == {}
+    # an absolute URL on another host than the base URL is not this Docmost: left alone
+    assert resolver2.resolve("http://localhost:3000/s/other/p/x-NotHere123", glo) == \
         LinkTarget("http://localhost:3000/s/other/p/x-NotHere123", "external")
-    assert report2.warnings == []
-    # no base URL: an absolute link keeps its own host; a site-relative one cannot work and becomes plain text
+    assert resolver2.cross_space_links(glo) == {}
+    # no base URL: an absolute link is its own fallback; a site-relative one has none (the site then says the
+    # page is not published)
     resolver3, report3 = make(base_url=None)
-    assert resolver3.resolve("http://localhost:3000/s/other/p/x-NotHere123", mac) == \
-        LinkTarget("http://localhost:3000/s/other/p/x-NotHere123", "external")
-    assert resolver3.resolve("/s/other/p/x-NotHere123", mac) == LinkTarget(None, "unresolved")
-    assert [w.kind for w in report3.warnings] == ["unresolved_link"]
+    assert resolver3.resolve("http://localhost:3000/s/other/p/x-NotHere123#h", mac) == \
+        LinkTarget("/docmost/p/NotHere123", "doc")
+    assert resolver3.resolve("/s/fourth/p/y-FourthPg01", mac) == LinkTarget("/docmost/p/FourthPg01", "doc")
+    assert resolver3.cross_space_links(mac) == {
+        "FourthPg01": {"space": "fourth"},
+        "NotHere123": {"space": "other", "url": "http://localhost:3000/s/other/p/x-NotHere123"},
+    }
+    assert [w.kind for w in report3.warnings] == ["dropped_fragment"]
 
 
-def test_link_into_published_space(builder, tmp_path):
+def test_a_page_linked_twice_keeps_its_first_fallback(space):
+    make, nodes = space
+    resolver, _ = make(base_url=None)
+    glo = nodes["glo"]
+    assert resolver.resolve("/s/old-name/p/x-MovedPage1", glo).href == "/docmost/p/MovedPage1"
+    assert resolver.resolve("http://localhost:3000/s/new-name/p/x-MovedPage1", glo).href == "/docmost/p/MovedPage1"
+    assert resolver.cross_space_links(glo) == {"MovedPage1": {"space": "old-name"}}
+
+
+def test_other_space_links_without_a_docmost_slug_id_are_not_site_links(space):
+    make, nodes = space
+    glo = nodes["glo"]
+    resolver, report = make(base_url="https://docs.example.com")
+    # `ab_c` is no Docmost slugId (nanoids are [0-9A-Za-z]): no site route could exist, the Docmost URL stays
+    assert resolver.resolve("/s/other/p/x-ab_c#h", glo) == \
+        LinkTarget("https://docs.example.com/s/other/p/x-ab_c#h", "external")
+    assert resolver.resolve("/s/other/p/x-AbC%0A", glo) == \
+        LinkTarget("https://docs.example.com/s/other/p/x-AbC%0A", "external")
+    resolver2, report2 = make(base_url=None)
+    assert resolver2.resolve("/s/other/p/x-ab_c", glo) == LinkTarget(None, "unresolved")
+    assert resolver.cross_space_links(glo) == resolver2.cross_space_links(glo) == {}
+    assert report.warnings == [] and [w.kind for w in report2.warnings] == ["unresolved_link"]
+
+
+def test_hangul_page_of_another_space_with_an_empty_slug(builder):
+    """The recorded cross-space mention form (Hangul title: empty slug before the slugId)."""
     builder.page("a", "Alpha", slug_id="AAAAAAAAAA", position="a0")
     builder.page("b", "Beta", parent="a", slug_id="BBBBBBBBBB", position="a0", zip_path="Alpha/Beta.md")
     export = builder.build()
     report = ConversionReport("engineering", "Engineering")
     tree = build_tree(export, space_slug="engineering", report=report)
-    published = tmp_path / "out"
-    (published / "hangul-docs").mkdir(parents=True)
-    (published / "hangul-docs" / "_docmost-pages.json").write_text(json.dumps(
-        {"6uKvMkOKMN": {"path": "gaebal/index.md", "title": "개발", "pageId": "x"}}), encoding="utf-8")
-    resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=None,
-                            published_root=published, report=report)
+    resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=None, report=report)
     beta = tree.roots[0].children[0]
     assert resolver.resolve("http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN", beta) == \
-        LinkTarget("../../hangul-docs/gaebal/index.md", "doc")
-    # not in that space's index and no base URL: the link's own absolute URL is kept
-    assert resolver.resolve("http://localhost:3000/s/hangul-docs/p/-Missing000", beta) == \
-        LinkTarget("http://localhost:3000/s/hangul-docs/p/-Missing000", "external")
+        LinkTarget("/docmost/p/6uKvMkOKMN", "doc")
+    assert resolver.cross_space_links(beta) == \
+        {"6uKvMkOKMN": {"space": "hangul-docs", "url": "http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN"}}
+    # a page of THIS space that no longer exists is still plain text, never a site link
+    assert resolver.resolve("http://localhost:3000/s/engineering/p/-Missing000", beta) == LinkTarget(None, "unresolved")
 
 
 def test_attachment_references_in_every_exported_form(space):

@@ -25,7 +25,9 @@ SPACES = {
     "content-gallery": "Content Gallery",
     "collisions": "Collisions",
 }
-BASE_URL = "https://docmost.example"
+# The recorded server's APP_URL: absolute page links in the exports use it, so Engineering's links to 한글 문서 pages
+# are recognised as this Docmost's and go through the site's /docmost/p/<slugId> routes (never contacted).
+BASE_URL = "http://localhost:3000"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -117,7 +119,7 @@ def fixture_site(site_ready, tmp_path_factory) -> FixtureSite:
         assert zip_path.is_file(), f"recorded export {zip_path} is missing"
         extracted[slug] = extract_zip(zip_path, root / "extracted" / slug)
         reports[slug] = convert_space(extracted[slug], output_dir / slug, space_slug=slug, space_name=name,
-                                              base_url=BASE_URL, published_root=output_dir)
+                                      base_url=BASE_URL)
     result = sitebuild.build_site(output_dir, out_dir=root / "build", site_dir=site_ready)
     if not result.ok:
         print(result.summary())

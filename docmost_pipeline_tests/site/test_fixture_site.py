@@ -86,6 +86,23 @@ def test_prose_of_every_page_appears_in_the_built_html(fixture_site):
     assert ratio >= FIDELITY_TARGET, f"{ratio:.2%} of prose lines found, below {FIDELITY_TARGET:.0%}; misses above"
 
 
+_META_REFRESH = re.compile(r'<meta[^>]*http-equiv="refresh"[^>]*content="0; ?url=([^"]+)"')
+
+
+def test_cross_space_links_of_the_recordings_redirect_to_the_published_pages(fixture_site):
+    """Engineering links to two 한글 문서 pages: each /docmost/p/<slugId> route redirects to the built page whose
+    "Edit this page" link names that slugId."""
+    build = fixture_site.result.build_dir
+    built = built_pages_by_slug_id(build)
+    getting_started = (build / "docs" / "engineering" / "getting-started" / "index.html").read_text(encoding="utf-8")
+    for slug_id in ("6uKvMkOKMN", "PXoE0PxDNd"):
+        assert f'href="/docmost/p/{slug_id}"' in getting_started, slug_id
+        route = (build / "docmost" / "p" / slug_id / "index.html").read_text(encoding="utf-8")
+        target = _META_REFRESH.search(route).group(1)
+        assert target.startswith("/docs/hangul-docs/"), target
+        assert build / target.strip("/") / "index.html" == built[slug_id]
+
+
 _MATH = re.compile(r"\$\$|(?<![\\$])\$[^\s$][^$\n]*\$")
 
 

@@ -22,12 +22,17 @@
  * `plugins: ['./plugins/docmost-links/index.mjs']` to docusaurus.config; it reads every instance of the docs plugin.
  */
 import {fileURLToPath} from 'node:url';
-import {normalizeUrl} from '@docusaurus/utils';
 
 const DOCS_PLUGIN = 'docusaurus-plugin-content-docs';
 const ROUTE_PREFIX = 'docmost/p';
 // Docmost slugIds are nanoids over [0-9A-Za-z]; anything else is not a Docmost page id and gets no route.
 const SLUG_ID = /^[A-Za-z0-9]+$/;
+// baseUrl always starts and ends with '/' (Docusaurus validates it); slugIds are [0-9A-Za-z] only.
+// Joined by hand so the plugin depends on nothing the site's package.json does not list.
+function routePath(baseUrl, slugId) {
+  return `${baseUrl.replace(/\/*$/, '/')}${ROUTE_PREFIX}/${slugId}`;
+}
+
 const COMPONENT = fileURLToPath(new URL('./DocmostLinkPage.js', import.meta.url));
 
 function isObject(value) {
@@ -102,7 +107,7 @@ export default function docmostLinksPlugin(context) {
       for (const [slugId, target] of docmostLinkTargets(allDocs(allContent))) {
         actions.addRoute({
           // Route paths carry the baseUrl (permalinks in `target.to` already do).
-          path: normalizeUrl([context.baseUrl, ROUTE_PREFIX, slugId]),
+          path: routePath(context.baseUrl, slugId),
           component: COMPONENT,
           exact: true,
           props: {target},

@@ -6,10 +6,12 @@ import os
 import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from dagster import DagsterRun, DagsterRunStatus, SkipReason, build_schedule_context, instance_for_test
 
+from docmost_pipeline import assets as assets_module
 from docmost_pipeline.assets import SPACES_PARTITIONS
 from docmost_pipeline.definitions import build_definitions
 from docmost_pipeline import publish
@@ -101,8 +103,17 @@ def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
     settings = make_settings(docmost_server, output, PUBLISH_KEEP="2")
     with instance_for_test() as instance:
         resources = make_resources(docmost_server, output)
-        for _ in range(2):
+        assert sync_space(instance, settings, resources, "collisions").success
+
+        def edit_a_page(slug: str, tree_dir: Path) -> None:  # an unchanged tree would not make a second version
+            doc = sorted(tree_dir.rglob("*.md"))[0]
+            doc.write_text(doc.read_text(encoding="utf-8") + "\nEdited in Docmost.\n", encoding="utf-8")
+
+        assets_module.AFTER_CONVERT_HOOKS.append(edit_a_page)
+        try:
             assert sync_space(instance, settings, resources, "collisions").success
+        finally:
+            assets_module.AFTER_CONVERT_HOOKS.remove(edit_a_page)
         close_cached_clients()
         make_run_dirs(output / ".pipeline" / "raw" / "collisions", ["old1", "old2", "old3"], start=int(time.time()) - 10_000)
         make_run_dirs(output / ".pipeline" / "staging" / "collisions", ["crashed-run"])

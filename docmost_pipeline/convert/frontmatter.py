@@ -1,6 +1,8 @@
 """YAML front matter of a converted doc, written with PyYAML so every string value is safely quoted.
 
 Docusaurus 3 accepts unknown front-matter keys on docs, so the Docmost ids live under ``docmost:``.
+``description`` (meta description, og:description, category cards) is the plain text of the page's first
+paragraph (``RenderedBody.description``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def build_front_matter(
     *,
     title: str,
     sidebar_position: int,
+    description: str | None = None,
     icon: str | None = None,
     updated_at: str | None = None,
     edit_url: str | None = None,
@@ -68,6 +71,9 @@ def build_front_matter(
         "sidebar_label": sidebar_label(title, icon),
         "sidebar_position": sidebar_position,
     }
+    if description is not None:
+        # Plain text: without it Docusaurus takes the first line of the escaped MDX source (shows `\{`, `&#105;`).
+        data["description"] = description
     if updated_at:
         data["last_update"] = {"date": updated_at}
     if edit_url:

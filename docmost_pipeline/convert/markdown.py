@@ -71,12 +71,24 @@ _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 _DOCMOST_LIST_INDENT = 2
 
 
+# Longest ``description`` written, "…" included. Docusaurus itself never cuts its excerpt, and Google sets no limit
+# but cuts snippets to the device width (about 155-160 characters on desktop), so a longer text would be cut again
+# by the search engine, mid-word.
+DESCRIPTION_MAX_CHARS = 160
+# A cut backs off to the last space only when that keeps at least this share of the limit; text without spaces
+# (Chinese, Japanese, long URLs) is cut at the limit instead.
+_DESCRIPTION_MIN_WORD_CUT = DESCRIPTION_MAX_CHARS // 2
+
+
 @dataclass
 class RenderedBody:
-    """The MDX body of one page and what the renderer had to report: (kind, message) pairs."""
+    """The MDX body of one page, what the renderer had to report ((kind, message) pairs) and the page's
+    description: the plain text a reader sees in its first prose paragraph; ``""`` when the body has no prose,
+    ``None`` when the body is empty."""
 
     text: str
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    description: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -402,6 +414,39 @@ def _plain_text(inline: Token) -> str:
     return "".join(parts)
 
 
+def _reader_text(inline: Token) -> tuple[str, bool]:
+    """(text a reader sees in one parsed inline run, whether any of it is prose): emphasis and link markup
+    gone (labels kept), inline code without backticks, images, footnote markers and HTML tags dropped. Inline
+    math keeps its TeX but does not count as prose on its own."""
+    parts = []
+    prose = False
+    for child in inline.children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+            prose = prose or bool(child.content.strip())
+        elif kind in ("math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "html_inline" and child.content[:3].lower() == "<br":
+            parts.append(" ")
+    return "".join(parts), prose
+
+
+def shorten_description(text: str, limit: int = DESCRIPTION_MAX_CHARS) -> str:
+    """``text`` with whitespace collapsed, cut at a word boundary to at most ``limit`` characters ("…" included)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " ":
+        space = cut.rfind(" ")
+        if space >= _DESCRIPTION_MIN_WORD_CUT:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
 def _title_matches(heading: str, title: str) -> bool:
     heading, title = heading.strip(), title.strip()
     if heading == title:
@@ -482,7 +527,41 @@ class _BodyRenderer:
             self.warn("unbalanced_html", f"closed HTML elements left open at the end of the page: {closers}")
             out = out.rstrip("\n") + "\n\n" + closers + "\n"
         out = out.strip("\n")
-        return RenderedBody(out + "\n" if out.strip() else "", self.warnings)
+        if not out.strip():
+            return RenderedBody("", self.warnings, None)
+        return RenderedBody(out + "\n", self.warnings, self._description(tokens, skip_inline))
+
+    def _description(self, tokens: list[Token], skip_inline: set[int]) -> str:
+        """Plain text of the first paragraph with prose in it, from the block tokens already parsed (only that
+        paragraph's inline content is parsed again). Paragraphs in lists and quotes count; headings, code, tables,
+        HTML blocks, math blocks, footnotes and image-only paragraphs do not. A callout is an aside (a warning, a
+        note), so its text is used only when the page has no prose outside callouts.
+
+        ``""`` when the page has no prose: Docusaurus would otherwise describe the page with the first line of the
+        MDX source (a table row, an HTML block's ``{"text"}``, escapes and all); an empty description makes it
+        write no description at all, as it does for an empty page."""
+        in_callout = in_footnotes = 0
+        callout_text: str | None = None
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "container_callout_open":
+                in_callout += 1
+            elif kind == "container_callout_close":
+                in_callout -= 1
+            elif kind == "footnote_block_open":
+                in_footnotes += 1
+            elif kind == "footnote_block_close":
+                in_footnotes -= 1
+            elif (kind == "inline" and index not in skip_inline and not in_footnotes and index
+                  and tokens[index - 1].type == "paragraph_open" and token.content.strip()
+                  and (callout_text is None or not in_callout)):
+                text, prose = _reader_text(_parser().parseInline(token.content, dict(self.env))[0])
+                if not prose:
+                    continue
+                if not in_callout:
+                    return shorten_description(text)
+                callout_text = shorten_description(text)
+        return callout_text or ""
 
     def _title_edit(self, tokens: list[Token], source: _Source, page_title: str) -> Edit | None:
         if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].tag != "h1" or not tokens[0].map:

@@ -111,6 +111,7 @@ def test_writes_layout_front_matter_and_index(builder, tmp_path):
         "title": "Getting Started",
         "sidebar_label": "🚀 Getting Started",
         "sidebar_position": 2,
+        "description": "See macOS.",  # the first paragraph as the reader sees it: link label, no URL
         "last_update": {"date": "2026-11-21T23:27:52.760Z"},
         "custom_edit_url": "https://docmost.example.com/s/engineering/p/HGMXE2d4R9",
         "docmost": {"page_id": "gs", "slug_id": "HGMXE2d4R9"},

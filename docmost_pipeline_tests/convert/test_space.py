@@ -124,6 +124,19 @@ def test_writes_layout_front_matter_and_index(builder, tmp_path):
     assert "(macos.md)" in body and "# Getting Started" not in body
 
 
+def test_description_front_matter_follows_the_page_body(builder, tmp_path):
+    builder.page("p", "Prose", body="# Prose\n\nUse `{x}` when a < b, see [Tables](Tables.md).\n")
+    builder.page("t", "Tables", body="# Tables\n\n| {a} | b |\n| --- | --- |\n| 1 | 2 |\n")
+    builder.page("e", "Empty", body="# Empty\n")
+    out = tmp_path / "out"
+    convert_space(builder.build(), out, space_slug="s", space_name="S")
+    prose = (out / "prose.md").read_text(encoding="utf-8")
+    assert "description: 'Use {x} when a < b, see Tables.'\n" in prose
+    assert "when a \\< b, see [Tables](tables.md)." in prose  # the body itself stays escaped MDX
+    assert front_matter(out / "tables.md")[0]["description"] == ""  # no prose: nothing for Docusaurus to guess
+    assert "description" not in front_matter(out / "empty.md")[0]  # empty body: Docusaurus writes none itself
+
+
 def test_out_dir_must_be_absent_or_empty(builder, tmp_path):
     builder.page("a", "A")
     export = builder.build()

@@ -417,7 +417,7 @@ def _plain_text(inline: Token) -> str:
 def _reader_text(inline: Token) -> tuple[str, bool]:
     """(text a reader sees in one parsed inline run, whether any of it is prose): emphasis and link markup
     gone (labels kept), inline code without backticks, images, footnote markers and HTML tags dropped. Inline
-    math keeps its TeX but does not count as prose on its own."""
+    math is kept as its TeX (the closest text to the rendered formula) but does not count as prose on its own."""
     parts = []
     prose = False
     for child in inline.children or []:
@@ -426,7 +426,7 @@ def _reader_text(inline: Token) -> tuple[str, bool]:
             parts.append(child.content)
             prose = prose or bool(child.content.strip())
         elif kind in ("math_inline", "math_inline_double"):
-            parts.append(child.content)
+            parts.append(repair_tex(child.content, inline=True))  # the TeX as typed, as the body keeps it
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif kind == "html_inline" and child.content[:3].lower() == "<br":

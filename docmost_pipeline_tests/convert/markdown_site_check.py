@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from docmost_pipeline import sitebuild
+from docmost_pipeline.convert.frontmatter import dump_front_matter
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown import render_body
 
@@ -53,6 +54,12 @@ EDGE_CASE_PAGES = {
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
     "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
+    # Sorts after the two above (pages are numbered in name order): its description is checked in the built HTML.
+    "Page Description.md": (
+        "# Page Description\n\n## A heading {first}\n\n| cell {x} |\n| --- |\n| 1 |\n\n"
+        "import {token} from a < b for $5, see [the other page](Other%20Page.md), `code {x}`, **bold**, _em_,\n"
+        "~~struck~~ and ==marked== 한글 text.\n\nSecond paragraph.\n"
+    ),
     "files/0001/pixel.png": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
         b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -105,8 +112,10 @@ def render_space(zip_path: Path, out_dir: Path) -> dict[str, list[tuple[str, str
         title = _title_of(markdown)
         rendered = render_body(markdown, resolve_link=resolve, page_title=title)
         warnings[page] = rendered.warnings
-        front = "---\n" + f"title: {json.dumps(title or 'Untitled', ensure_ascii=False)}\n" + "---\n\n"
-        (out_dir / flat[page]).write_text(front + rendered.text, encoding="utf-8")
+        front = {"title": title or "Untitled"}
+        if rendered.description is not None:
+            front["description"] = rendered.description
+        (out_dir / flat[page]).write_text(dump_front_matter(front) + "\n" + rendered.text, encoding="utf-8")
     return warnings
 
 

@@ -581,3 +581,9 @@ def test_description_without_spaces_is_cut_at_the_limit():
 def test_description_of_the_recorded_hostile_prose_page():
     rendered = render(gallery_page("MDX-hostile Prose"), title="MDX-hostile Prose")
     assert rendered.description == "Each paragraph below is plain text (no marks) that is hostile to MDX/JSX parsers."
+
+
+def test_description_keeps_inline_math_as_the_tex_the_author_typed():
+    # The exporter doubles backslashes and writes &lt; inside math; the body repairs that, and so does the text.
+    assert description("# Page\n\nInline $\\\\frac{a_{i}}{b}$ and $a &lt; b$ here.\n") == \
+        "Inline \\frac{a_{i}}{b} and a < b here."

@@ -67,6 +67,8 @@ _ORDERED_ITEM_LINE = re.compile(r"^ *\d{1,9}[.)] ", re.MULTILINE)  # an ordered 
 _INLINE_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]")
 _FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
+# Inline text without these characters is plain text as CommonMark reads it (no markup, escapes or entities).
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<&$=~]")
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
 
@@ -414,15 +416,15 @@ def _plain_text(inline: Token) -> str:
     return "".join(parts)
 
 
-def _reader_text(inline: Token) -> tuple[str, bool]:
+def _reader_text(children: list[Token]) -> tuple[str, bool]:
     """(text a reader sees in one parsed inline run, whether any of it is prose): emphasis and link markup
     gone (labels kept), inline code without backticks, images, footnote markers and HTML tags dropped. Inline
     math is kept as its TeX (the closest text to the rendered formula) but does not count as prose on its own."""
     parts = []
     prose = False
-    for child in inline.children or []:
+    for child in children:
         kind = child.type
-        if kind in ("text", "code_inline"):
+        if kind in ("text", "text_special", "code_inline"):  # text_special: escapes, entities (before text_join)
             parts.append(child.content)
             prose = prose or bool(child.content.strip())
         elif kind in ("math_inline", "math_inline_double"):
@@ -445,6 +447,55 @@ def shorten_description(text: str, limit: int = DESCRIPTION_MAX_CHARS) -> str:
         if space >= _DESCRIPTION_MIN_WORD_CUT:
             cut = cut[:space]
     return cut.rstrip(" ,;:") + "…"
+
+
+class _Description:
+    """The page's description, found while the renderer walks the block tokens: the plain text of the first
+    paragraph with prose in it. Paragraphs in lists and quotes count; headings, code, tables, HTML blocks, math
+    blocks, footnotes and image-only paragraphs do not (they are no paragraphs, or hold no prose). A callout is an
+    aside (a warning, a note), so its text is used only when the page has no prose outside callouts.
+
+    ``result`` is ``""`` when the page has no prose: Docusaurus would otherwise describe the page with the first
+    line of the MDX source (a table row, an HTML block's ``{"text"}``, escapes and all); an empty description makes
+    it write none, as it does for an empty page."""
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self.env = env
+        self.callouts = 0
+        self.footnotes = 0
+        self.text: str | None = None
+        self.callout_text: str | None = None
+
+    def track(self, kind: str) -> None:
+        if kind == "container_callout_open":
+            self.callouts += 1
+        elif kind == "container_callout_close":
+            self.callouts -= 1
+        elif kind == "footnote_block_open":
+            self.footnotes += 1
+        elif kind == "footnote_block_close":
+            self.footnotes -= 1
+
+    def wants_paragraph(self) -> bool:
+        return self.text is None and not self.footnotes and not (self.callouts and self.callout_text is not None)
+
+    def offer(self, content: str, children: list[Token]) -> None:
+        """One paragraph's inline content and its inline tokens (empty when the renderer did not scan it)."""
+        if not children:
+            if not _INLINE_MARKUP.search(content):
+                children = [Token("text", "", 0, content=content)]  # nothing to parse: the text is the source
+            else:
+                children = _parser().parseInline(content, dict(self.env))[0].children or []
+        text, prose = _reader_text(children)
+        if not prose:
+            return
+        if self.callouts:
+            self.callout_text = shorten_description(text)
+        else:
+            self.text = shorten_description(text)
+
+    def result(self) -> str:
+        return self.text if self.text is not None else self.callout_text or ""
 
 
 def _title_matches(heading: str, title: str) -> bool:
@@ -499,9 +550,11 @@ class _BodyRenderer:
                 edits.append(dropped)
                 skip_inline.add(1)
 
+        description = _Description(self.env)
         table_depth = 0
         for index, token in enumerate(tokens):
             kind = token.type
+            description.track(kind)
             if kind == "table_open":
                 table_depth += 1
                 edits.extend(self._table_edits(token, source))
@@ -509,7 +562,12 @@ class _BodyRenderer:
                 table_depth -= 1
             elif kind == "inline" and not table_depth and index not in skip_inline:
                 parent = tokens[index - 1].type if index else ""
-                edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
+                describe = parent == "paragraph_open" and description.wants_paragraph()
+                scanned: list[Token] = []  # the inline tokens of the scan, reused for the description
+                edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open",
+                                                      scanned=scanned if describe else None))
+                if describe and token.content.strip():
+                    description.offer(token.content, scanned)
                 if parent == "heading_open":
                     edits.extend(self._heading_id_guard(token, source))
             elif kind == "html_block":
@@ -529,39 +587,7 @@ class _BodyRenderer:
         out = out.strip("\n")
         if not out.strip():
             return RenderedBody("", self.warnings, None)
-        return RenderedBody(out + "\n", self.warnings, self._description(tokens, skip_inline))
-
-    def _description(self, tokens: list[Token], skip_inline: set[int]) -> str:
-        """Plain text of the first paragraph with prose in it, from the block tokens already parsed (only that
-        paragraph's inline content is parsed again). Paragraphs in lists and quotes count; headings, code, tables,
-        HTML blocks, math blocks, footnotes and image-only paragraphs do not. A callout is an aside (a warning, a
-        note), so its text is used only when the page has no prose outside callouts.
-
-        ``""`` when the page has no prose: Docusaurus would otherwise describe the page with the first line of the
-        MDX source (a table row, an HTML block's ``{"text"}``, escapes and all); an empty description makes it
-        write no description at all, as it does for an empty page."""
-        in_callout = in_footnotes = 0
-        callout_text: str | None = None
-        for index, token in enumerate(tokens):
-            kind = token.type
-            if kind == "container_callout_open":
-                in_callout += 1
-            elif kind == "container_callout_close":
-                in_callout -= 1
-            elif kind == "footnote_block_open":
-                in_footnotes += 1
-            elif kind == "footnote_block_close":
-                in_footnotes -= 1
-            elif (kind == "inline" and index not in skip_inline and not in_footnotes and index
-                  and tokens[index - 1].type == "paragraph_open" and token.content.strip()
-                  and (callout_text is None or not in_callout)):
-                text, prose = _reader_text(_parser().parseInline(token.content, dict(self.env))[0])
-                if not prose:
-                    continue
-                if not in_callout:
-                    return shorten_description(text)
-                callout_text = shorten_description(text)
-        return callout_text or ""
+        return RenderedBody(out + "\n", self.warnings, description.result())
 
     def _title_edit(self, tokens: list[Token], source: _Source, page_title: str) -> Edit | None:
         if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].tag != "h1" or not tokens[0].map:
@@ -632,7 +658,8 @@ class _BodyRenderer:
         return "\n".join(lines) if changed else text
 
     # ---- block handlers -----------------------------------------------------------------------------
-    def _block_inline_edits(self, token: Token, source: _Source, *, flow: bool) -> list[Edit]:
+    def _block_inline_edits(self, token: Token, source: _Source, *, flow: bool,
+                            scanned: list[Token] | None = None) -> list[Edit]:
         if not token.map or not token.content:
             return []
         content = token.content
@@ -649,7 +676,7 @@ class _BodyRenderer:
             line = bisect_right(content_line_starts, offset) - 1
             return line_offsets[line] + (offset - content_line_starts[line])
 
-        edits = self.inline_edits(content, flow=flow)
+        edits = self.inline_edits(content, flow=flow, scanned=scanned)
         first, end = token.map
         if flow and not apply_edits(content, edits).strip() and line_offsets[0] == source.line_start(first):
             # Nothing left of a top-level paragraph: remove its lines and the blank line after it.
@@ -773,7 +800,7 @@ class _BodyRenderer:
         return [(source.line_start(first), source.line_end(last), replacement)]
 
     # ---- inline -------------------------------------------------------------------------------------
-    def _scan(self, content: str) -> list[_Span]:
+    def _scan(self, content: str, scanned: list[Token] | None = None) -> list[_Span]:
         env = dict(self.env)
         env[_SPANS_KEY] = []
         state = StateInline(content, self.md, env, [])
@@ -781,13 +808,16 @@ class _BodyRenderer:
         self.md.inline.tokenize(state)
         for rule in self.md.inline.ruler2.getRules(""):
             rule(state)
+        if scanned is not None:
+            scanned.extend(state.tokens)
         return env[_SPANS_KEY]
 
-    def inline_edits(self, content: str, *, flow: bool) -> list[Edit]:
-        """Edits (offsets into ``content``) that make one inline run MDX-safe."""
+    def inline_edits(self, content: str, *, flow: bool, scanned: list[Token] | None = None) -> list[Edit]:
+        """Edits (offsets into ``content``) that make one inline run MDX-safe; ``scanned`` receives the inline
+        tokens when the run had to be scanned (left empty when nothing in it can need an edit)."""
         if not (_FLOW_EDIT_TRIGGER if flow else _INLINE_EDIT_TRIGGER).search(content):
             return []
-        return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow)
+        return self._range_edits(content, 0, len(content), _nest(self._scan(content, scanned)), flow)
 
     def _range_edits(self, content: str, start: int, end: int, nodes: list[_Span], flow: bool) -> list[Edit]:
         edits: list[Edit] = []

@@ -587,3 +587,12 @@ def test_description_keeps_inline_math_as_the_tex_the_author_typed():
     # The exporter doubles backslashes and writes &lt; inside math; the body repairs that, and so does the text.
     assert description("# Page\n\nInline $\\\\frac{a_{i}}{b}$ and $a &lt; b$ here.\n") == \
         "Inline \\frac{a_{i}}{b} and a < b here."
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    ("Plain words: nothing to parse.", "Plain words: nothing to parse."),  # taken as written
+    ("A \\*star\\* &amp; **bold** `code`.", "A *star* & bold code."),  # no edit needed: parsed for the text
+    ("A \\*star\\* &amp; **bold** `code` {x}.", "A *star* & bold code {x}."),  # the renderer's own scan reused
+])
+def test_description_is_the_same_whichever_way_the_paragraph_was_read(paragraph, expected):
+    assert description(f"# Page\n\n{paragraph}\n") == expected

@@ -521,6 +521,9 @@ class _BodyRenderer:
         self.env: dict[str, Any] = {}
         self.html_stack: list[str] = []
         self._parsed: tuple[str, list[Token], dict[str, Any]] | None = None
+        # Set by the caller: the next ``_scan`` (the paragraph's own; nested scans come after it) adds its inline
+        # tokens here, so the description reuses them instead of parsing the paragraph again.
+        self.keep_next_scan: list[Token] | None = None
 
     def _parse(self, text: str) -> tuple[list[Token], dict[str, Any]]:
         """Block tokens and env of ``text``; the last parse is reused when a pre-pass left the text unchanged."""
@@ -563,9 +566,10 @@ class _BodyRenderer:
             elif kind == "inline" and not table_depth and index not in skip_inline:
                 parent = tokens[index - 1].type if index else ""
                 describe = parent == "paragraph_open" and description.wants_paragraph()
-                scanned: list[Token] = []  # the inline tokens of the scan, reused for the description
-                edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open",
-                                                      scanned=scanned if describe else None))
+                scanned: list[Token] = []  # the paragraph's inline tokens, when its edits needed a scan
+                self.keep_next_scan = scanned if describe else None
+                edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
+                self.keep_next_scan = None
                 if describe and token.content.strip():
                     description.offer(token.content, scanned)
                 if parent == "heading_open":
@@ -658,8 +662,7 @@ class _BodyRenderer:
         return "\n".join(lines) if changed else text
 
     # ---- block handlers -----------------------------------------------------------------------------
-    def _block_inline_edits(self, token: Token, source: _Source, *, flow: bool,
-                            scanned: list[Token] | None = None) -> list[Edit]:
+    def _block_inline_edits(self, token: Token, source: _Source, *, flow: bool) -> list[Edit]:
         if not token.map or not token.content:
             return []
         content = token.content
@@ -676,7 +679,7 @@ class _BodyRenderer:
             line = bisect_right(content_line_starts, offset) - 1
             return line_offsets[line] + (offset - content_line_starts[line])
 
-        edits = self.inline_edits(content, flow=flow, scanned=scanned)
+        edits = self.inline_edits(content, flow=flow)
         first, end = token.map
         if flow and not apply_edits(content, edits).strip() and line_offsets[0] == source.line_start(first):
             # Nothing left of a top-level paragraph: remove its lines and the blank line after it.
@@ -800,7 +803,7 @@ class _BodyRenderer:
         return [(source.line_start(first), source.line_end(last), replacement)]
 
     # ---- inline -------------------------------------------------------------------------------------
-    def _scan(self, content: str, scanned: list[Token] | None = None) -> list[_Span]:
+    def _scan(self, content: str) -> list[_Span]:
         env = dict(self.env)
         env[_SPANS_KEY] = []
         state = StateInline(content, self.md, env, [])
@@ -808,16 +811,16 @@ class _BodyRenderer:
         self.md.inline.tokenize(state)
         for rule in self.md.inline.ruler2.getRules(""):
             rule(state)
-        if scanned is not None:
-            scanned.extend(state.tokens)
+        keep, self.keep_next_scan = self.keep_next_scan, None
+        if keep is not None:
+            keep.extend(state.tokens)
         return env[_SPANS_KEY]
 
-    def inline_edits(self, content: str, *, flow: bool, scanned: list[Token] | None = None) -> list[Edit]:
-        """Edits (offsets into ``content``) that make one inline run MDX-safe; ``scanned`` receives the inline
-        tokens when the run had to be scanned (left empty when nothing in it can need an edit)."""
+    def inline_edits(self, content: str, *, flow: bool) -> list[Edit]:
+        """Edits (offsets into ``content``) that make one inline run MDX-safe."""
         if not (_FLOW_EDIT_TRIGGER if flow else _INLINE_EDIT_TRIGGER).search(content):
             return []
-        return self._range_edits(content, 0, len(content), _nest(self._scan(content, scanned)), flow)
+        return self._range_edits(content, 0, len(content), _nest(self._scan(content)), flow)
 
     def _range_edits(self, content: str, start: int, end: int, nodes: list[_Span], flow: bool) -> list[Edit]:
         edits: list[Edit] = []

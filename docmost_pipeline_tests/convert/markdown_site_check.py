@@ -53,13 +53,13 @@ EDGE_CASE_PAGES = {
         "## Typed heading id {#not-an-id}\n\n"
         "![pixel image](files/0001/pixel.png?t=123)\n"
     ),
-    "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
-    # Sorts after the two above (pages are numbered in name order): its description is checked in the built HTML.
+    # Its description (front matter) is checked in the built HTML's meta tags.
     "Page Description.md": (
         "# Page Description\n\n## A heading {first}\n\n| cell {x} |\n| --- |\n| 1 |\n\n"
         "import {token} from a < b for $5, see [the other page](Other%20Page.md), `code {x}`, **bold**, _em_,\n"
         "~~struck~~ and ==marked== 한글 text.\n\nSecond paragraph.\n"
     ),
+    "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
     "files/0001/pixel.png": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
         b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"

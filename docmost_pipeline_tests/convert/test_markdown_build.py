@@ -101,7 +101,9 @@ _META_DESCRIPTION = re.compile(r'<meta data-rh="true" (?:name|property)="(?:og:)
 def test_meta_description_is_the_plain_text_of_the_first_paragraph(built: Path):
     """The body escapes MDX-hostile prose (``\\{``, ``\\<``, ``\\$``, ``&#105;mport``); the page's description
     front matter carries the text a reader sees, and Docusaurus puts it into the meta tags as is."""
-    html = (built / "docs" / "edge-cases" / "p002" / "index.html").read_text(encoding="utf-8")
+    pages = sorted(name for name in check.EDGE_CASE_PAGES if name.endswith(".md"))
+    html = (built / "docs" / "edge-cases" / f"p{pages.index('Page Description.md'):03d}" / "index.html").read_text(
+        encoding="utf-8")
     contents = _META_DESCRIPTION.findall(html)
     assert len(contents) == 2, contents  # name="description" and property="og:description"
     expected = ("import {token} from a < b for $5, see the other page, code {x}, bold, em, struck and marked "

@@ -69,6 +69,7 @@ _FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
 # Inline text without these characters is plain text as CommonMark reads it (no markup, escapes or entities).
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]<&$=~]")
+_TASK_CHECKBOX = re.compile(r"\[[ xX]\]\s")  # remark-gfm's task list item marker
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
 
@@ -479,14 +480,18 @@ class _Description:
     def wants_paragraph(self) -> bool:
         return self.text is None and not self.footnotes and not (self.callouts and self.callout_text is not None)
 
-    def offer(self, content: str, children: list[Token]) -> None:
-        """One paragraph's inline content and its inline tokens (empty when the renderer did not scan it)."""
+    def offer(self, content: str, children: list[Token], *, first_in_item: bool = False) -> None:
+        """One paragraph's inline content and its inline tokens (empty when the renderer did not scan it);
+        ``first_in_item``: the paragraph opens a list item, where ``[ ]``/``[x]`` is a task checkbox (remark-gfm)."""
         if not children:
             if not _INLINE_MARKUP.search(content):
                 children = [Token("text", "", 0, content=content)]  # nothing to parse: the text is the source
             else:
                 children = _parser().parseInline(content, dict(self.env))[0].children or []
         text, prose = _reader_text(children)
+        if first_in_item and _TASK_CHECKBOX.match(text):
+            text = text[3:]
+            prose = prose and bool(text.strip())
         if not prose:
             return
         if self.callouts:
@@ -571,7 +576,8 @@ class _BodyRenderer:
                 edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
                 self.keep_next_scan = None
                 if describe and token.content.strip():
-                    description.offer(token.content, scanned)
+                    description.offer(token.content, scanned,
+                                      first_in_item=index > 1 and tokens[index - 2].type == "list_item_open")
                 if parent == "heading_open":
                     edits.extend(self._heading_id_guard(token, source))
             elif kind == "html_block":

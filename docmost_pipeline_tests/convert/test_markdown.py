@@ -596,3 +596,10 @@ def test_description_keeps_inline_math_as_the_tex_the_author_typed():
 ])
 def test_description_is_the_same_whichever_way_the_paragraph_was_read(paragraph, expected):
     assert description(f"# Page\n\n{paragraph}\n") == expected
+
+
+def test_description_of_a_task_list_leaves_the_checkbox_out():
+    # remark-gfm shows `[ ]`/`[x]` at the start of a list item as a checkbox, not as text.
+    assert description("# Page\n\n- [ ] open {task}\n- [x] done\n") == "open {task}"
+    assert description("# Page\n\n1. [X] **Done** first\n") == "Done first"
+    assert description("# Page\n\n[x] is not a checkbox outside a list.\n") == "[x] is not a checkbox outside a list."

@@ -35,6 +35,12 @@ def _title_of(markdown: str) -> str | None:
 
 # Constructs the recorded ZIPs do not contain but Docmost (or a Markdown/HTML import) can produce.
 EDGE_CASE_PAGES = {
+    # Its description (front matter) is checked in the built HTML's meta tags.
+    "Page Description.md": (
+        "# Page Description\n\n## A heading {first}\n\n| cell {x} |\n| --- |\n| 1 |\n\n"
+        "import {token} from a < b for $5, see [the other page](Other%20Page.md), `code {x}`, **bold**, _em_,\n"
+        "~~struck~~ and ==marked== 한글 text.\n\nSecond paragraph.\n"
+    ),
     "Edge Cases.md": (
         "# Edge Cases\n\n"
         "Autolinks <https://example.com/a_b?x=1&y=2> and <user@example.com>, key:value, 1<2, {x}, $5, ~a~.\n\n"
@@ -52,12 +58,6 @@ EDGE_CASE_PAGES = {
         "Text with ==mark {x}== and a [link with {braces}](Other%20Page.md \"title {x}\").\n\n"
         "## Typed heading id {#not-an-id}\n\n"
         "![pixel image](files/0001/pixel.png?t=123)\n"
-    ),
-    # Its description (front matter) is checked in the built HTML's meta tags.
-    "Page Description.md": (
-        "# Page Description\n\n## A heading {first}\n\n| cell {x} |\n| --- |\n| 1 |\n\n"
-        "import {token} from a < b for $5, see [the other page](Other%20Page.md), `code {x}`, **bold**, _em_,\n"
-        "~~struck~~ and ==marked== 한글 text.\n\nSecond paragraph.\n"
     ),
     "Other Page.md": "# Other Page\n\n<p>Paragraph in HTML</p>\n\nimport x from 'y'\n\n[]()\n",
     "files/0001/pixel.png": (

@@ -3,6 +3,8 @@
 Docusaurus 3 accepts unknown front-matter keys on docs, so the Docmost ids live under ``docmost:``, with ``links``:
 the pages of other spaces the doc links to as ``/docmost/p/<slugId>``, slugId -> ``{space, url?}`` (their fallback
 when that page is not published on the site; read by the site's ``docmost-links`` plugin).
+``description`` (meta description, og:description, category cards) is the plain text of the page's first
+paragraph (``RenderedBody.description``).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def build_front_matter(
     *,
     title: str,
     sidebar_position: int,
+    description: str | None = None,
     icon: str | None = None,
     updated_at: str | None = None,
     edit_url: str | None = None,
@@ -72,6 +75,9 @@ def build_front_matter(
         "sidebar_label": sidebar_label(title, icon),
         "sidebar_position": sidebar_position,
     }
+    if description is not None:
+        # Plain text: without it Docusaurus takes the first line of the escaped MDX source (shows `\{`, `&#105;`).
+        data["description"] = description
     if updated_at:
         data["last_update"] = {"date": updated_at}
     if edit_url:

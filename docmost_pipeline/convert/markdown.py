@@ -76,18 +76,33 @@ _ORDERED_ITEM_LINE = re.compile(r"^ *\d{1,9}[.)] ", re.MULTILINE)  # an ordered 
 _INLINE_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]")
 _FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})")
+# Inline text without these characters is plain text as CommonMark reads it (no markup, escapes or entities).
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<&$=~]")
+_TASK_CHECKBOX = re.compile(r"\[[ xX]\]\s")  # remark-gfm's task list item marker
 # Docmost indents every nested list level by this many spaces, whatever the parent's marker width.
 _DOCMOST_LIST_INDENT = 2
 # A tab reaches the next multiple of 4 columns, so at most 3 of its columns lie beyond a block's indentation.
 _MAX_VIRTUAL_SPACES = 3
 
 
+# Longest ``description`` written, "…" included. Docusaurus itself never cuts its excerpt, and Google sets no limit
+# but cuts snippets to the device width (about 155-160 characters on desktop), so a longer text would be cut again
+# by the search engine, mid-word.
+DESCRIPTION_MAX_CHARS = 160
+# A cut backs off to the last space only when that keeps at least this share of the limit; text without spaces
+# (Chinese, Japanese, long URLs) is cut at the limit instead.
+_DESCRIPTION_MIN_WORD_CUT = DESCRIPTION_MAX_CHARS // 2
+
+
 @dataclass
 class RenderedBody:
-    """The MDX body of one page and what the renderer had to report: (kind, message) pairs."""
+    """The MDX body of one page, what the renderer had to report ((kind, message) pairs) and the page's
+    description: the plain text a reader sees in its first prose paragraph; ``""`` when the body has no prose,
+    ``None`` when the body is empty."""
 
     text: str
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    description: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -398,6 +413,92 @@ def _plain_text(inline: Token) -> str:
     return "".join(parts)
 
 
+def _reader_text(children: list[Token]) -> tuple[str, bool]:
+    """(text a reader sees in one parsed inline run, whether any of it is prose): emphasis and link markup
+    gone (labels kept), inline code without backticks, images, footnote markers and HTML tags dropped. Inline
+    math is kept as its TeX (the closest text to the rendered formula) but does not count as prose on its own."""
+    parts = []
+    prose = False
+    for child in children:
+        kind = child.type
+        if kind in ("text", "text_special", "code_inline"):  # text_special: escapes, entities (before text_join)
+            parts.append(child.content)
+            prose = prose or bool(child.content.strip())
+        elif kind in ("math_inline", "math_inline_double"):
+            parts.append(repair_tex(child.content, inline=True))  # the TeX as typed, as the body keeps it
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "html_inline" and child.content[:3].lower() == "<br":
+            parts.append(" ")
+    return "".join(parts), prose
+
+
+def shorten_description(text: str, limit: int = DESCRIPTION_MAX_CHARS) -> str:
+    """``text`` with whitespace collapsed, cut at a word boundary to at most ``limit`` characters ("…" included)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " ":
+        space = cut.rfind(" ")
+        if space >= _DESCRIPTION_MIN_WORD_CUT:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"
+
+
+class _Description:
+    """The page's description, found while the renderer walks the block tokens: the plain text of the first
+    paragraph with prose in it. Paragraphs in lists and quotes count; headings, code, tables, HTML blocks, math
+    blocks, footnotes and image-only paragraphs do not (they are no paragraphs, or hold no prose). A callout is an
+    aside (a warning, a note), so its text is used only when the page has no prose outside callouts.
+
+    ``result`` is ``""`` when the page has no prose: Docusaurus would otherwise describe the page with the first
+    line of the MDX source (a table row, an HTML block's ``{"text"}``, escapes and all); an empty description makes
+    it write none, as it does for an empty page."""
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self.env = env
+        self.callouts = 0
+        self.footnotes = 0
+        self.text: str | None = None
+        self.callout_text: str | None = None
+
+    def track(self, kind: str) -> None:
+        if kind == "container_callout_open":
+            self.callouts += 1
+        elif kind == "container_callout_close":
+            self.callouts -= 1
+        elif kind == "footnote_block_open":
+            self.footnotes += 1
+        elif kind == "footnote_block_close":
+            self.footnotes -= 1
+
+    def wants_paragraph(self) -> bool:
+        return self.text is None and not self.footnotes and not (self.callouts and self.callout_text is not None)
+
+    def offer(self, content: str, children: list[Token], *, first_in_item: bool = False) -> None:
+        """One paragraph's inline content and its inline tokens (empty when the renderer did not scan it);
+        ``first_in_item``: the paragraph opens a list item, where ``[ ]``/``[x]`` is a task checkbox (remark-gfm)."""
+        if not children:
+            if not _INLINE_MARKUP.search(content):
+                children = [Token("text", "", 0, content=content)]  # nothing to parse: the text is the source
+            else:
+                children = _parser().parseInline(content, dict(self.env))[0].children or []
+        text, prose = _reader_text(children)
+        if first_in_item and _TASK_CHECKBOX.match(text):
+            text = text[3:]
+            prose = prose and bool(text.strip())
+        if not prose:
+            return
+        if self.callouts:
+            self.callout_text = shorten_description(text)
+        else:
+            self.text = shorten_description(text)
+
+    def result(self) -> str:
+        return self.text if self.text is not None else self.callout_text or ""
+
+
 def _title_matches(heading: str, title: str) -> bool:
     heading, title = heading.strip(), title.strip()
     if heading == title:
@@ -421,6 +522,9 @@ class _BodyRenderer:
         self.env: dict[str, Any] = {}
         self.html_stack: list[str] = []
         self._parsed: tuple[str, list[Token], dict[str, Any]] | None = None
+        # Inline tokens of every run ``_scan`` parsed, by content: the description reuses a paragraph's instead of
+        # parsing it again.
+        self._scanned: dict[str, list[Token]] = {}
 
     def _parse(self, text: str) -> tuple[list[Token], dict[str, Any]]:
         """Block tokens and env of ``text``; the last parse is reused when a pre-pass left the text unchanged."""
@@ -450,9 +554,11 @@ class _BodyRenderer:
                 edits.append(dropped)
                 skip_inline.add(1)
 
+        description = _Description(self.env)
         table_depth = 0
         for index, token in enumerate(tokens):
             kind = token.type
+            description.track(kind)
             if kind == "table_open":
                 table_depth += 1
                 edits.extend(self._table_edits(token, source))
@@ -461,6 +567,9 @@ class _BodyRenderer:
             elif kind == "inline" and not table_depth and index not in skip_inline:
                 parent = tokens[index - 1].type if index else ""
                 edits.extend(self._block_inline_edits(token, source, flow=parent == "paragraph_open"))
+                if parent == "paragraph_open" and description.wants_paragraph() and token.content.strip():
+                    description.offer(token.content, self._scanned.get(token.content, []),
+                                      first_in_item=index > 1 and tokens[index - 2].type == "list_item_open")
                 if parent == "heading_open":
                     edits.extend(self._heading_id_guard(token, source))
             elif kind == "html_block":
@@ -478,7 +587,9 @@ class _BodyRenderer:
             self.warn("unbalanced_html", f"closed HTML elements left open at the end of the page: {closers}")
             out = out.rstrip("\n") + "\n\n" + closers + "\n"
         out = out.strip("\n")
-        return RenderedBody(out + "\n" if out.strip() else "", self.warnings)
+        if not out.strip():
+            return RenderedBody("", self.warnings, None)
+        return RenderedBody(out + "\n", self.warnings, description.result())
 
     def _title_edit(self, tokens: list[Token], source: _Source, page_title: str) -> Edit | None:
         if len(tokens) < 2 or tokens[0].type != "heading_open" or tokens[0].tag != "h1" or not tokens[0].map:
@@ -716,6 +827,7 @@ class _BodyRenderer:
         self.md.inline.tokenize(state)
         for rule in self.md.inline.ruler2.getRules(""):
             rule(state)
+        self._scanned[content] = state.tokens
         return env[_SPANS_KEY]
 
     def inline_edits(self, content: str, *, flow: bool, autolinks: bool = True) -> list[Edit]:

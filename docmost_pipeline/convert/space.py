@@ -128,6 +128,7 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
     front = build_front_matter(
         title=node.title,
         sidebar_position=node.sidebar_position,
+        description=rendered.description,
         icon=page.icon,
         updated_at=page.updated_at,
         edit_url=edit_url(base_url, space_slug, page.slug_id),

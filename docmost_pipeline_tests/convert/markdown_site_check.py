@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from docmost_pipeline import sitebuild
+from docmost_pipeline.convert.frontmatter import dump_front_matter
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown import render_body
 
@@ -34,6 +35,12 @@ def _title_of(markdown: str) -> str | None:
 
 # Constructs the recorded ZIPs do not contain but Docmost (or a Markdown/HTML import) can produce.
 EDGE_CASE_PAGES = {
+    # Its description (front matter) is checked in the built HTML's meta tags.
+    "Page Description.md": (
+        "# Page Description\n\n## A heading {first}\n\n| cell {x} |\n| --- |\n| 1 |\n\n"
+        "import {token} from a < b for $5, see [the other page](Other%20Page.md), `code {x}`, **bold**, _em_,\n"
+        "~~struck~~ and ==marked== 한글 text.\n\nSecond paragraph.\n"
+    ),
     "Edge Cases.md": (
         "# Edge Cases\n\n"
         "Autolinks <https://example.com/a_b?x=1&y=2> and <user@example.com>, key:value, 1<2, {x}, $5, ~a~.\n\n"
@@ -114,8 +121,10 @@ def render_space(zip_path: Path, out_dir: Path) -> dict[str, list[tuple[str, str
         title = _title_of(markdown)
         rendered = render_body(markdown, resolve_link=resolve, page_title=title)
         warnings[page] = rendered.warnings
-        front = "---\n" + f"title: {json.dumps(title or 'Untitled', ensure_ascii=False)}\n" + "---\n\n"
-        (out_dir / flat[page]).write_text(front + rendered.text, encoding="utf-8")
+        front = {"title": title or "Untitled"}
+        if rendered.description is not None:
+            front["description"] = rendered.description
+        (out_dir / flat[page]).write_text(dump_front_matter(front) + "\n" + rendered.text, encoding="utf-8")
     return warnings
 
 

@@ -74,3 +74,26 @@ def test_cross_space_links_under_docmost_with_quoted_slug_ids():
     assert _parse(text)["docmost"] == {"page_id": "p", "slug_id": "S", "links": links}
     no_links = build_front_matter(title="T", sidebar_position=1, page_id="p", links={})
     assert _parse(dump_front_matter(no_links))["docmost"] == {"page_id": "p"}
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Template {token} and a < b cost $5.",
+        "import React from 'react'",
+        "key: value # not a comment, 'single' and \"double\" quotes, C:\\Users\\docmost",
+        "한글 문서의 첫 문단 🚀 and a cut at a word…",
+        "- looks like a list",
+        "yes",
+        "",
+    ],
+)
+def test_description_round_trips_through_yaml_exactly(description):
+    data = build_front_matter(title="T", sidebar_position=1, description=description)
+    text = dump_front_matter(data)
+    assert f"description: '{description.replace(chr(39), chr(39) * 2)}'" in text.splitlines()  # quoted, one line
+    assert _parse(text)["description"] == description
+
+
+def test_description_is_left_out_when_none():
+    assert "description" not in build_front_matter(title="T", sidebar_position=1, description=None)

@@ -476,3 +476,154 @@ def test_html_src_to_nothing_is_dropped_and_reported():
     rendered = render('<img src="gone.png" alt="x">\n', resolver=resolver)
     assert rendered.text == '<img alt="x" />\n'
     assert rendered.warnings == [("dropped_html", "src='gone.png' on <img> removed (target not found)")]
+
+
+# ---- description: the first prose paragraph as plain text ------------------------------------------------------
+
+
+def description(markdown: str, title: str | None = "Page", **kwargs) -> str | None:
+    return render(markdown, title=title, **kwargs).description
+
+
+def test_description_shows_the_characters_the_body_had_to_escape():
+    rendered = render("# Page\n\nTemplate {token} and a < b cost $5.\n", title="Page")
+    assert rendered.text == "Template \\{token\\} and a \\< b cost \\$5.\n"
+    assert rendered.description == "Template {token} and a < b cost $5."
+
+
+def test_description_of_an_import_line_is_the_word_not_its_character_reference():
+    rendered = render("# Page\n\nimport React from 'react'\nexport default x\n", title="Page")
+    assert rendered.text == "&#105;mport React from 'react'\n&#101;xport default x\n"
+    assert rendered.description == "import React from 'react' export default x"
+
+
+def test_description_keeps_what_the_exporter_escaped_as_the_reader_sees_it():
+    assert description("# Page\n\n\\${var}, &lt;div&gt;, \\*not emphasis\\*, C:\\\\Users and &amp;.\n") == \
+        "${var}, <div>, *not emphasis*, C:\\Users and &."
+
+
+def test_description_keeps_link_labels_and_drops_urls():
+    resolver = RecordingResolver({"Gone.md": LinkTarget(None, "unresolved")})
+    assert description("# Page\n\nSee [the guide](guide.md \"t\"), [gone](Gone.md), <https://example.com/a_b> and "
+                       "<ops@example.com>.\n", resolver=resolver) == \
+        "See the guide, gone, https://example.com/a_b and ops@example.com."
+
+
+def test_description_keeps_inline_code_without_backticks_and_drops_emphasis_markers():
+    assert description("# Page\n\nRun `make {x}` with **bold**, _em_, ~~struck~~ and ==marked== words.\n") == \
+        "Run make {x} with bold, em, struck and marked words."
+
+
+def test_description_collapses_line_breaks_and_whitespace():
+    assert description("# Page\n\nline one\nline two  \nline\u00a0three<br>four\\\nfive\n") == \
+        "line one line two line three four five"
+
+
+def test_description_skips_headings_code_tables_html_math_images_and_footnotes():
+    source = (
+        "# Page\n\n## A heading {x}\n\n```js\nconst a = {x};\n```\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
+        "<div>HTML block</div>\n\n$$\nx^2\n$$\n\n![only an image](files/a.png)\n\n$x$\n\n"
+        "Prose[^1] after ![inline](x.png) all that.\n\n[^1]: A footnote.\n"
+    )
+    assert description(source) == "Prose after all that."
+
+
+def test_description_comes_from_lists_and_quotes_when_they_come_first():
+    assert description("# Page\n\n- first *item*\n- second\n") == "first item"
+    assert description("# Page\n\n> quoted {x}\n") == "quoted {x}"
+
+
+def test_description_takes_callout_text_only_when_there_is_no_other_prose():
+    """Decision: a callout is an aside (a warning, a note), not the page's summary."""
+    assert description("# Page\n\n:::warning\nDeprecated {soon}.\n:::\n\nThe real intro.\n") == "The real intro."
+    assert description("# Page\n\n:::info\nOnly a **callout** here.\n:::\n\n```\ncode\n```\n") == \
+        "Only a callout here."
+
+
+def test_description_of_hangul_prose():
+    assert description("# 한글\n\n머메이드 다이어그램은 {중괄호}와 <꺾쇠>를 그대로 보여 줍니다.\n", title="한글") == \
+        "머메이드 다이어그램은 {중괄호}와 <꺾쇠>를 그대로 보여 줍니다."
+
+
+@pytest.mark.parametrize("body", [
+    "| a {x} | b |\n| --- | --- |\n| 1 | 2 |\n",
+    "```python\nprint('{x}')\n```\n",
+    "![diagram](files/a.png)\n",
+    "<p>Paragraph in HTML</p>\n",
+    "$$\n\\frac{a}{b}\n$$\n",
+])
+def test_description_is_empty_when_the_body_has_no_prose(body):
+    # Empty, not absent: without it Docusaurus describes the page with the first line of the MDX source.
+    rendered = render("# Page\n\n" + body, title="Page")
+    assert rendered.text.strip()
+    assert rendered.description == ""
+
+
+def test_description_is_absent_when_the_body_is_empty():
+    assert render("# Page\n", title="Page").description is None
+    assert render("", title="Page").description is None
+
+
+WORDS = "Docmost keeps the team's knowledge in one place, and this paragraph keeps going {on} and on"
+
+
+@pytest.mark.parametrize("prefix, expected_end", [
+    # 159 characters end exactly before a space: the whole word stays, then "…" (160 in all).
+    ("", ", and this paragraph…"),
+    # One character more: "paragraph" would be cut inside, so the cut backs off to the space before it.
+    ("A ", ", and this…"),
+])
+def test_long_description_is_cut_at_a_word_boundary(prefix, expected_end):
+    paragraph = f"{prefix}{WORDS} {WORDS} {WORDS}."
+    cut = description(f"# Page\n\n{paragraph}\n")
+    assert len(cut) <= 160 and cut.endswith(expected_end)
+    kept = cut[:-1]
+    assert paragraph.startswith(kept) and paragraph[len(kept)] == " "
+
+
+def test_description_cut_drops_the_punctuation_it_ends_on():
+    assert description("# Page\n\n" + "word, " * 40 + "\n") == "word, " * 25 + "word…"  # not "word,…"
+
+
+def test_short_description_is_not_cut():
+    paragraph = "x" * 160
+    assert description(f"# Page\n\n{paragraph}\n") == paragraph
+
+
+def test_long_hangul_description_is_cut_between_words():
+    sentence = "한글 문서의 첫 문단이 아주 길게 이어집니다"
+    cut = description("# 한글\n\n" + " ".join([sentence] * 12) + "\n", title="한글")
+    assert len(cut) <= 160 and cut.endswith("…")
+    assert (" ".join([sentence] * 12))[len(cut) - 1] == " "
+
+
+def test_description_without_spaces_is_cut_at_the_limit():
+    cut = description("# Page\n\n" + "日本語の文章" * 40 + "\n")
+    assert cut == ("日本語の文章" * 40)[:159] + "…"
+
+
+def test_description_of_the_recorded_hostile_prose_page():
+    rendered = render(gallery_page("MDX-hostile Prose"), title="MDX-hostile Prose")
+    assert rendered.description == "Each paragraph below is plain text (no marks) that is hostile to MDX/JSX parsers."
+
+
+def test_description_keeps_inline_math_as_the_tex_the_author_typed():
+    # The exporter doubles backslashes and writes &lt; inside math; the body repairs that, and so does the text.
+    assert description("# Page\n\nInline $\\\\frac{a_{i}}{b}$ and $a &lt; b$ here.\n") == \
+        "Inline \\frac{a_{i}}{b} and a < b here."
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    ("Plain words: nothing to parse.", "Plain words: nothing to parse."),  # taken as written
+    ("A \\*star\\* &amp; **bold** `code`.", "A *star* & bold code."),  # no edit needed: parsed for the text
+    ("A \\*star\\* &amp; **bold** `code` {x}.", "A *star* & bold code {x}."),  # the renderer's own scan reused
+])
+def test_description_is_the_same_whichever_way_the_paragraph_was_read(paragraph, expected):
+    assert description(f"# Page\n\n{paragraph}\n") == expected
+
+
+def test_description_of_a_task_list_leaves_the_checkbox_out():
+    # remark-gfm shows `[ ]`/`[x]` at the start of a list item as a checkbox, not as text.
+    assert description("# Page\n\n- [ ] open {task}\n- [x] done\n") == "open {task}"
+    assert description("# Page\n\n1. [X] **Done** first\n") == "Done first"
+    assert description("# Page\n\n[x] is not a checkbox outside a list.\n") == "[x] is not a checkbox outside a list."

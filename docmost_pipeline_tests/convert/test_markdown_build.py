@@ -7,7 +7,9 @@ takes 1-4 minutes on 2 cores.
 
 from __future__ import annotations
 
+import re
 import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,20 @@ def test_edge_cases_render(built: Path):
     assert "theme-admonition-note" in html
     assert "Open **not bold** {x}" in html
     assert "Typed heading id {#not-an-id}" in text
+
+
+_META_DESCRIPTION = re.compile(r'<meta data-rh="true" (?:name|property)="(?:og:)?description" content="([^"]*)"')
+
+
+def test_meta_description_is_the_plain_text_of_the_first_paragraph(built: Path):
+    """The body escapes MDX-hostile prose (``\\{``, ``\\<``, ``\\$``, ``&#105;mport``); the page's description
+    front matter carries the text a reader sees, and Docusaurus puts it into the meta tags as is."""
+    pages = sorted(name for name in check.EDGE_CASE_PAGES if name.endswith(".md"))
+    html = (built / "docs" / "edge-cases" / f"p{pages.index('Page Description.md'):03d}" / "index.html").read_text(
+        encoding="utf-8")
+    contents = _META_DESCRIPTION.findall(html)
+    assert len(contents) == 2, contents  # name="description" and property="og:description"
+    expected = ("import {token} from a < b for $5, see the other page, code {x}, bold, em, struck and marked "
+                "한글 text.")
+    assert [unescape(content) for content in contents] == [expected, expected]
+    assert "\\" not in html.split("</head>")[0] and "&amp;#105;" not in html  # no escape leaks anywhere in the head

@@ -116,6 +116,7 @@ def test_writes_layout_front_matter_and_index(builder, tmp_path):
         "title": "Getting Started",
         "sidebar_label": "🚀 Getting Started",
         "sidebar_position": 2,
+        "description": "See macOS.",  # the first paragraph as the reader sees it: link label, no URL
         "last_update": {"date": "2026-11-21T23:27:52.760Z"},
         "custom_edit_url": "https://docmost.example.com/s/engineering/p/HGMXE2d4R9",
         "docmost": {"page_id": "gs", "slug_id": "HGMXE2d4R9"},
@@ -126,6 +127,19 @@ def test_writes_layout_front_matter_and_index(builder, tmp_path):
     assert index["HGMXE2d4R9"] == {"path": "getting-started/index.md", "title": "Getting Started", "pageId": "gs"}
     assert index["MACxxxxxxx"]["path"] == "getting-started/macos.md"
     assert "(macos.md)" in body and "# Getting Started" not in body
+
+
+def test_description_front_matter_follows_the_page_body(builder, tmp_path):
+    builder.page("p", "Prose", body="# Prose\n\nUse `{x}` when a < b, see [Tables](Tables.md).\n")
+    builder.page("t", "Tables", body="# Tables\n\n| {a} | b |\n| --- | --- |\n| 1 | 2 |\n")
+    builder.page("e", "Empty", body="# Empty\n")
+    out = tmp_path / "out"
+    convert_space(builder.build(), out, space_slug="s", space_name="S")
+    prose = (out / "prose.md").read_text(encoding="utf-8")
+    assert "description: 'Use {x} when a < b, see Tables.'\n" in prose
+    assert "when a \\< b, see [Tables](tables.md)." in prose  # the body itself stays escaped MDX
+    assert front_matter(out / "tables.md")[0]["description"] == ""  # no prose: nothing for Docusaurus to guess
+    assert "description" not in front_matter(out / "empty.md")[0]  # empty body: Docusaurus writes none itself
 
 
 def test_out_dir_must_be_absent_or_empty(builder, tmp_path):

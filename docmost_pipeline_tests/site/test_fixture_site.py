@@ -4,9 +4,12 @@ error span; and at least 98% of the source pages' prose lines appear verbatim in
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
+
+import yaml
 
 from docmost_pipeline_tests.site.conftest import BASE_URL, SPACES
 from docmost_pipeline_tests.site.fidelity import ArticleText, found_in, prose_lines
@@ -122,3 +125,26 @@ def test_pages_with_math_render_katex(fixture_site):
                     without_katex.append(f"{slug}/{page.title}")
     assert with_math, "the recorded exports contain math; none found"
     assert not without_katex, f"pages with math but no KaTeX output: {without_katex}"
+
+
+_META_DESCRIPTION = re.compile(r'<meta data-rh="true" name="description" content="([^"]*)"')
+
+
+def test_meta_description_is_the_description_front_matter(fixture_site):
+    """convert_space writes each page's first paragraph as plain-text ``description``; Docusaurus must use it
+    as is (not its own excerpt of the escaped MDX), and write none for a page without prose."""
+    built = built_pages_by_slug_id(fixture_site.result.build_dir)
+    described, wrong = 0, []
+    for slug in SPACES:
+        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
+        for slug_id, entry in index.items():
+            source = (fixture_site.output_dir / slug / entry["path"]).read_text(encoding="utf-8")
+            front = yaml.safe_load(source[4:].split("\n---\n", 1)[0])
+            match = _META_DESCRIPTION.search(built[slug_id].read_text(encoding="utf-8"))
+            shown = html.unescape(match.group(1)) if match else None
+            expected = front.get("description") or None
+            described += expected is not None
+            if shown != expected:
+                wrong.append(f"{slug}/{entry['path']}: front matter {expected!r}, meta {shown!r}")
+    assert described > 100, f"only {described} pages have a description"
+    assert not wrong, "\n".join(wrong)

@@ -129,6 +129,11 @@ class _Live:
     stamp: Stamp | None = None
     problem: str | None = None
 
+    @property
+    def mode(self) -> str | None:
+        """The publish mode the live version is in: "symlink", "exchange" (a stamped real directory), else None."""
+        return {"symlink": "symlink", "dir": "exchange"}.get(self.kind)
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # public API
@@ -181,14 +186,13 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
                 effective_mode = "symlink"
 
         digest = tree_digest(tree_dir)
-        live_mode = {"symlink": "symlink", "dir": "exchange"}.get(live.kind)
-        if not force and live.stamp is not None and live.stamp.tree_sha256 == digest and live_mode == effective_mode:
+        if not force and live.stamp is not None and live.stamp.tree_sha256 == digest and live.mode == effective_mode:
             pruned = _prune(layout, keep, logger)
             seconds = time.monotonic() - started
             logger.info("%s unchanged: version %s stays live (identical tree, %s mode)%s", space, live.version,
-                        live_mode, f", pruned {', '.join(pruned)}" if pruned else "")
+                        live.mode, f", pruned {', '.join(pruned)}" if pruned else "")
             return PublishResult(version=live.stamp.version, previous_version=live.stamp.version, path=layout.live,
-                                 seconds=seconds, mode=live_mode, pruned=tuple(pruned), cleaned=tuple(cleaned),
+                                 seconds=seconds, mode=live.mode, pruned=tuple(pruned), cleaned=tuple(cleaned),
                                  files=live.stamp.files, bytes=live.stamp.bytes, unchanged=True)
         if live.kind == "unmanaged":
             live = _adopt_unmanaged(layout, live, logger)
@@ -269,7 +273,7 @@ def rollback(output_dir: Path, space: str, to_version: str | None = None, *,
                 raise PublishError(f"space {space!r} keeps no version older than the live {live.version} "
                                    f"to roll back to (kept: {', '.join(kept) or 'none'}); use --to VERSION")
             target = older[-1]
-        mode = "symlink" if live.kind == "symlink" else "exchange"
+        mode = live.mode
         if mode == "exchange":
             supported, reason = exchange_supported(layout.staging)
             if not supported:
@@ -335,7 +339,7 @@ def status(output_dir: Path, space: str | None = None) -> list[SpaceStatus]:
     for name in names:
         layout = _Layout(output_dir, name)
         live = _live_state(layout)
-        mode = {"symlink": "symlink", "dir": "exchange", "missing": "missing"}.get(live.kind, "broken")
+        mode = live.mode or ("missing" if live.kind == "missing" else "broken")
         kept = [v for v in _kept_versions(layout) if v != live.version]
         leftovers = [f"{STAGING_DIR}/{name}/{p.name}" for p in sorted(layout.staging.iterdir())
                      ] if layout.staging.is_dir() else []

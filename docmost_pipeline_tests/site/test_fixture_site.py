@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from docmost_pipeline.checks import split_front_matter
+from docmost_pipeline.convert.links import PAGES_INDEX
 from docmost_pipeline_tests.site.conftest import BASE_URL, SPACES
 from docmost_pipeline_tests.site.fidelity import ArticleText, found_in, prose_lines
 
@@ -34,11 +36,16 @@ def test_every_converted_page_is_a_built_page(fixture_site):
     built = built_pages_by_slug_id(fixture_site.result.build_dir)
     missing = []
     for slug in SPACES:
-        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
+        index = pages_index(fixture_site, slug)
         assert index, f"{slug}: no page converted"
         missing += [f"{slug}: {entry['title']} ({entry['path']})" for slug_id, entry in index.items()
                     if slug_id not in built]
     assert not missing, "converted pages with no built page:\n" + "\n".join(missing)
+
+
+def pages_index(fixture_site, slug: str) -> dict[str, dict]:
+    """The converter's ``_docmost-pages.json`` of a space: slugId -> {path, title, pageId}."""
+    return json.loads((fixture_site.output_dir / slug / PAGES_INDEX).read_text(encoding="utf-8"))
 
 
 def built_pages_by_slug_id(build_dir: Path) -> dict[str, Path]:
@@ -58,8 +65,7 @@ def test_prose_of_every_page_appears_in_the_built_html(fixture_site):
     unbuilt: list[str] = []
     for slug in SPACES:
         export = fixture_site.extracted[slug]
-        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
-        converted = {entry["pageId"]: slug_id for slug_id, entry in index.items()}
+        converted = {entry["pageId"]: slug_id for slug_id, entry in pages_index(fixture_site, slug).items()}
         for page in export.pages:
             source = (export.root / page.markdown_file).read_text(encoding="utf-8")
             lines = prose_lines(source)
@@ -115,8 +121,7 @@ def test_pages_with_math_render_katex(fixture_site):
     with_math, without_katex = [], []
     for slug in SPACES:
         export = fixture_site.extracted[slug]
-        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
-        converted = {entry["pageId"]: slug_id for slug_id, entry in index.items()}
+        converted = {entry["pageId"]: slug_id for slug_id, entry in pages_index(fixture_site, slug).items()}
         for page in export.pages:
             source = (export.root / page.markdown_file).read_text(encoding="utf-8")
             if page.page_id in converted and _MATH.search(source):
@@ -136,10 +141,10 @@ def test_meta_description_is_the_description_front_matter(fixture_site):
     built = built_pages_by_slug_id(fixture_site.result.build_dir)
     described, wrong = 0, []
     for slug in SPACES:
-        index = json.loads((fixture_site.output_dir / slug / "_docmost-pages.json").read_text(encoding="utf-8"))
+        index = pages_index(fixture_site, slug)
         for slug_id, entry in index.items():
             source = (fixture_site.output_dir / slug / entry["path"]).read_text(encoding="utf-8")
-            front = yaml.safe_load(source[4:].split("\n---\n", 1)[0])
+            front = yaml.safe_load(split_front_matter(source)[0])
             match = _META_DESCRIPTION.search(built[slug_id].read_text(encoding="utf-8"))
             shown = html.unescape(match.group(1)) if match else None
             expected = front.get("description") or None

@@ -403,16 +403,6 @@ def _reindent_list(lines: list[str], first: int, end: int) -> bool:
     return changed
 
 
-def _plain_text(inline: Token) -> str:
-    parts = []
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts)
-
-
 def _reader_text(children: list[Token]) -> tuple[str, bool]:
     """(text a reader sees in one parsed inline run, whether any of it is prose): emphasis and link markup
     gone (labels kept), inline code without backticks, images, footnote markers and HTML tags dropped. Inline
@@ -598,7 +588,7 @@ class _BodyRenderer:
         if any(source.line(i).strip() for i in range(first)) or after != first + 1:
             return None
         heading = _parser().parseInline(tokens[1].content, dict(self.env))[0]
-        if not _title_matches(_plain_text(heading), page_title):
+        if not _title_matches(_reader_text(heading.children or [])[0], page_title):
             return None
         end_line = after
         while end_line < len(source.lines) and not source.line(end_line).strip():
@@ -688,7 +678,7 @@ class _BodyRenderer:
         An empty string expression after it keeps the text visible (and renders nothing)."""
         if not token.map or "{#" not in token.content:
             return []
-        plain = _plain_text(_parser().parseInline(token.content, dict(self.env))[0])
+        plain = _reader_text(_parser().parseInline(token.content, dict(self.env))[0].children or [])[0]
         if not _DOCUSAURUS_HEADING_ID.search(plain):
             return []
         line = source.line(token.map[0])

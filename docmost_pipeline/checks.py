@@ -1,9 +1,8 @@
 """Blocking checks on a converted docs tree (the ``postprocessed_tree`` asset) before it may be published.
 
 Each check is a plain function over the tree on disk returning a :class:`TreeCheck` (pass/fail, a one-line summary,
-plottable counts and a sample of problems); :func:`run_tree_checks` turns them into Dagster ``AssetCheckResult``
-objects for the asset's blocking ``check_specs``. A failed blocking check stops ``published_space`` in that run,
-so the previous version stays live.
+plottable counts and the problems found). Pure Python: :mod:`docmost_pipeline.defs.checks` turns the results into
+the blocking asset checks of ``postprocessed_tree``, so a failed check keeps the previous version live.
 
 - ``pages_exactly_once``: every page of the export (and of the API page tree) is in ``_docmost-pages.json``
   exactly once, and its file exists;
@@ -27,7 +26,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import yaml
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 from markdown_it import MarkdownIt
 
 from docmost_pipeline.convert.attachments import ATTACHMENTS_DIR
@@ -41,26 +39,11 @@ from docmost_pipeline.model import ExtractedExport
 # the converter's own file and folder names, outside the slug rules on purpose
 SPECIAL_NAMES = frozenset({CATEGORY_FILE, PAGES_MAP, ATTACHMENTS_DIR})
 DOC_SUFFIXES = (".md", ".mdx")
-MAX_PROBLEMS_SHOWN = 50
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _HTML_REF = re.compile(r"""<(?:img|a|source|video|audio)\b[^>]*?\s(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)')""",
                        re.IGNORECASE)
 _EXTENSIONS = re.compile(r"^(?:\.[a-z0-9]+)*$")
-
-CHECK_DESCRIPTIONS = {
-    "pages_exactly_once": "Every page of the export (and of Docmost's page tree) is in the tree exactly once.",
-    "links_resolve": "Every relative link and image resolves inside the tree; every cross-space link is declared.",
-    "front_matter_parses": "Every doc's front matter is valid YAML holding a mapping.",
-    "slug_names": "Every file and folder name follows the slug rules (lowercase ASCII words joined by '-').",
-    "docusaurus_build": "Docusaurus builds the site with this space (DOCUSAURUS_CHECK=1 and Node available).",
-}
-
-CHECK_SPECS = [
-    AssetCheckSpec(name, asset="postprocessed_tree", blocking=True, description=description)
-    for name, description in CHECK_DESCRIPTIONS.items()
-]
-
 
 @dataclass
 class TreeCheck:
@@ -69,24 +52,6 @@ class TreeCheck:
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-    def to_result(self) -> AssetCheckResult:
-        metadata: dict = {"summary": self.summary, **{k: int(v) for k, v in self.counts.items()}}
-        metadata["problems"] = len(self.problems)
-        if self.problems:
-            shown = self.problems[:MAX_PROBLEMS_SHOWN]
-            text = "\n".join(f"- {p}" for p in shown)
-            if len(self.problems) > len(shown):
-                text += f"\n- … and {len(self.problems) - len(shown)} more"
-            metadata["problem_list"] = MetadataValue.md(text)
-        return AssetCheckResult(
-            check_name=self.name,
-            asset_key="postprocessed_tree",
-            passed=self.passed,
-            severity=AssetCheckSeverity.ERROR,
-            description=self.summary,
-            metadata=metadata,
-        )
 
 
 def _docs(tree: Path) -> list[Path]:
@@ -311,15 +276,16 @@ def check_docusaurus_build(tree: Path, space: str, output_root: Path | None = No
                      counts)
 
 
-def run_tree_checks(ref, output_root: Path | None, *, docusaurus: bool = False) -> list[AssetCheckResult]:
-    """Run every blocking check on a converted tree (``ref`` is an ``assets.TreeRef``) and return the results."""
-    tree = Path(ref.tree_dir)
+def run_tree_checks(tree: Path, *, space: str, extract_dir: Path | None, raw_dir: Path | None,
+                    dropped_zip_paths: Iterable[str] = (), output_root: Path | None = None,
+                    docusaurus: bool = False) -> list[TreeCheck]:
+    """Every blocking check on a converted tree, in order (the Docusaurus build only when asked for)."""
     results = [
-        check_pages_exactly_once(tree, Path(ref.extract_dir), Path(ref.raw_dir), ref.dropped_pages),
+        check_pages_exactly_once(tree, extract_dir, raw_dir, dropped_zip_paths),
         check_links_resolve(tree),
         check_front_matter(tree),
         check_slug_names(tree),
     ]
     if docusaurus:
-        results.append(check_docusaurus_build(tree, ref.space.slug, output_root))
-    return [r.to_result() for r in results]
+        results.append(check_docusaurus_build(tree, space, output_root))
+    return results

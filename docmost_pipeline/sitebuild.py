@@ -289,7 +289,6 @@ def build_site(
     out_dir: Path | None = None,
     site_dir: Path = DEFAULT_SITE_DIR,
     *,
-    install: bool = True,
     timeout: float = 1800.0,
     persistent_cache: bool = False,
 ) -> SiteBuildResult:
@@ -313,7 +312,7 @@ def build_site(
                     raise SiteBuildError(f"docs tree {tree} for space {slug!r} is not a directory")
                 (Path(linked) / slug).symlink_to(Path(tree).resolve(), target_is_directory=True)
             return build_site(
-                Path(linked), out_dir, site_dir, install=install, timeout=timeout, persistent_cache=persistent_cache
+                Path(linked), out_dir, site_dir, timeout=timeout, persistent_cache=persistent_cache
             )
     site_dir = _check_site_dir(site_dir)
     docs_dir = Path(docs_dir).absolute()
@@ -322,17 +321,16 @@ def build_site(
     if not has_docs(docs_dir):
         # Docusaurus itself only says 'Docs version "current" has no docs!' after a slow start.
         raise SiteBuildError(f"docs directory {docs_dir} contains no .md/.mdx page: publish a space into it first")
-    node = _check_node()
-    if install:
-        _install_node_modules(site_dir, NPM_CI_TIMEOUT)
-    cli = site_dir / "node_modules" / "@docusaurus" / "core" / "bin" / "docusaurus.mjs"
-    if not cli.is_file():
-        raise SiteBuildError(f"{cli} is missing: run `npm ci` in {site_dir}")
     build_dir = Path(out_dir).resolve() if out_dir is not None else site_dir / "build"
     # Docusaurus empties its output directory first: never let that be the docs, the site, or a folder holding them.
     for precious in (docs_dir.resolve(), site_dir):
         if build_dir == precious or build_dir in precious.parents:
             raise SiteBuildError(f"output directory {build_dir} would be emptied by the build but holds {precious}")
+    node = _check_node()
+    _install_node_modules(site_dir, NPM_CI_TIMEOUT)
+    cli = site_dir / "node_modules" / "@docusaurus" / "core" / "bin" / "docusaurus.mjs"
+    if not cli.is_file():
+        raise SiteBuildError(f"{cli} is missing: run `npm ci` in {site_dir}")
 
     generated_dir = f".docusaurus-{uuid.uuid4().hex[:12]}"
     env = {

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from dagster import DagsterInstance, materialize
 
-from docmost_pipeline.assets import SPACES_PARTITIONS, build_assets
-from docmost_pipeline.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.defs.assets import ASSET_NAMES
+from docmost_pipeline.defs.definitions import build_definitions
+from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
 from docmost_pipeline.settings import Settings, load_settings
 
 RECORDED_SPACES = ("collisions", "content-gallery", "engineering", "general", "hangul-docs")
@@ -43,13 +45,34 @@ def make_resources(server, output_dir: Path, *, password: str | None = None, ret
     }
 
 
+def sync_assets(settings: Settings) -> list:
+    """The four assets of the sync, taken from the project's definitions."""
+    definitions = build_definitions(settings)
+    return [definitions.get_assets_def(name) for name in ASSET_NAMES]
+
+
+def after_convert(monkeypatch, hook) -> None:
+    """Run ``hook(space_slug, tree_dir)`` on every tree ``postprocessed_tree`` converts (before its checks), by
+    wrapping the converter the asset calls: how tests inject a broken link or an edit into a converted tree."""
+    from docmost_pipeline.defs import assets
+
+    convert = assets.convert_space
+
+    def convert_then_hook(export, out_dir, *, space_slug, **kwargs):
+        report = convert(export, out_dir, space_slug=space_slug, **kwargs)
+        hook(space_slug, Path(out_dir))
+        return report
+
+    monkeypatch.setattr(assets, "convert_space", convert_then_hook)
+
+
 def sync_space(instance: DagsterInstance, settings: Settings, resources: dict, slug: str, *, assets=None,
                raise_on_error: bool = False, tags: dict | None = None):
     """Materialize the four assets of one space partition in-process, as the sync job would."""
     if slug not in instance.get_dynamic_partitions(SPACES_PARTITIONS.name):
         instance.add_dynamic_partitions(SPACES_PARTITIONS.name, [slug])
     return materialize(
-        assets if assets is not None else build_assets(settings),
+        assets if assets is not None else sync_assets(settings),
         instance=instance,
         resources=resources,
         partition_key=slug,

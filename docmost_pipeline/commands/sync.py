@@ -57,8 +57,10 @@ def run(args) -> int:
     from dagster import DagsterInstance, materialize
 
     from docmost_pipeline.alerts import redact
-    from docmost_pipeline.assets import SPACES_PARTITIONS, build_assets
-    from docmost_pipeline.resources import build_resources, close_cached_clients
+    from docmost_pipeline.defs.assets import ASSET_NAMES
+    from docmost_pipeline.defs.definitions import build_definitions
+    from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+    from docmost_pipeline.defs.resources import build_resources, close_cached_clients
     from docmost_pipeline.settings import SettingsError, load_settings, space_selected
 
     try:
@@ -103,7 +105,8 @@ def run(args) -> int:
         if args.partitions_only:
             print(f"{len(slugs)} space partition(s) registered ({len(new)} new): {', '.join(slugs)}")
             return 0
-        assets = build_assets(settings)
+        definitions = build_definitions(settings, resources)
+        assets = [definitions.get_assets_def(name) for name in ASSET_NAMES]
         failed = 0
         for slug in slugs:
             started = time.monotonic()

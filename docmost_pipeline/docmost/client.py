@@ -178,7 +178,6 @@ class DocmostClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.login_count = 0
-        self.page_size = PAGE_SIZE  # Docmost's maximum; tests lower it to exercise pagination
         self.log = logger or logging.getLogger(__name__)
         self._login_lock = threading.Lock()
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
@@ -381,7 +380,7 @@ class DocmostClient:
         """Every item of a paginated list, following cursors or page numbers until ``hasNextPage`` is false."""
         endpoint = f"POST {path}"
         items: list[dict] = []
-        body = dict(base_body, limit=self.page_size)
+        body = dict(base_body, limit=PAGE_SIZE)
         seen_cursors: set[str] = set()
         for _ in range(MAX_LIST_REQUESTS):
             payload = self._post_json(path, body)
@@ -398,9 +397,9 @@ class DocmostClient:
                 if cursor in seen_cursors:
                     raise DocmostError(endpoint, 200, None, "pagination returned the same cursor twice")
                 seen_cursors.add(cursor)
-                body = dict(base_body, limit=self.page_size, cursor=cursor)
+                body = dict(base_body, limit=PAGE_SIZE, cursor=cursor)
             elif isinstance(meta.get("page"), int):
-                body = dict(base_body, limit=self.page_size, page=meta["page"] + 1)
+                body = dict(base_body, limit=PAGE_SIZE, page=meta["page"] + 1)
             else:
                 raise DocmostError(endpoint, 200, None, "hasNextPage is true but meta has neither nextCursor nor page")
         raise DocmostError(endpoint, 200, None, f"pagination did not end after {MAX_LIST_REQUESTS} requests")

@@ -9,6 +9,7 @@ import zipfile
 import httpx
 import pytest
 
+from docmost_pipeline.docmost import client as client_module
 from docmost_pipeline.docmost import (
     DocmostAuthError,
     DocmostBadExport,
@@ -67,10 +68,10 @@ def test_every_page_of_every_recorded_space_is_retrieved(docmost_server):
         seen.add(page.id)
 
 
-def test_pages_after_the_twentieth_are_followed_at_small_page_sizes(docmost_server):
+def test_pages_after_the_twentieth_are_followed_at_small_page_sizes(docmost_server, monkeypatch):
     with make_client(docmost_server) as client:
         engineering = space_id(client, "engineering")
-        client.page_size = 5
+        monkeypatch.setattr(client_module, "PAGE_SIZE", 5)
         docmost_server.clear_requests()
         pages = client.list_pages(engineering)
     assert len(pages) == 100
@@ -78,20 +79,20 @@ def test_pages_after_the_twentieth_are_followed_at_small_page_sizes(docmost_serv
     assert docmost_server.count(SIDEBAR) > 15
 
 
-def test_spaces_pagination_with_limit_2(docmost_server):
+def test_spaces_pagination_with_limit_2(docmost_server, monkeypatch):
     with make_client(docmost_server) as client:
-        client.page_size = 2
+        monkeypatch.setattr(client_module, "PAGE_SIZE", 2)
         slugs = [s.slug for s in client.list_spaces()]
     assert slugs == ["collisions", "content-gallery", "engineering", "general", "hangul-docs"]
     assert docmost_server.count(SPACES, 200) == 3
 
 
-def test_legacy_page_number_pagination(docmost_server):
+def test_legacy_page_number_pagination(docmost_server, monkeypatch):
     docmost_server.faults.set_legacy_pagination(True)
     with make_client(docmost_server) as client:
-        client.page_size = 2
+        monkeypatch.setattr(client_module, "PAGE_SIZE", 2)
         spaces = client.list_spaces()
-        client.page_size = 7
+        monkeypatch.setattr(client_module, "PAGE_SIZE", 7)
         pages = client.list_pages(next(s.id for s in spaces if s.slug == "engineering"))
     assert len(spaces) == 5
     assert len(pages) == 100
@@ -224,11 +225,11 @@ def test_connection_refused_is_retried_then_unavailable():
 
 
 # --- errors ---------------------------------------------------------------------------------------------------
-def test_errors_name_endpoint_status_and_docmost_message(docmost_server, tmp_path):
+def test_errors_name_endpoint_status_and_docmost_message(docmost_server, monkeypatch, tmp_path):
     with make_client(docmost_server) as client:
         with pytest.raises(DocmostNotFound) as missing:
             client.export_space("01a20071-e23b-7000-8000-0000deadbeef", tmp_path / "x.zip")
-        client.page_size = 101
+        monkeypatch.setattr(client_module, "PAGE_SIZE", 101)
         with pytest.raises(DocmostError) as invalid:
             client.list_spaces()
     assert str(missing.value).startswith("POST /api/spaces/export failed (HTTP 404)")

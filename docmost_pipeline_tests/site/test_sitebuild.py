@@ -72,7 +72,7 @@ def test_katex_stylesheet_and_fonts_are_served_locally(valid_build):
 
 def test_missing_docs_dir_is_a_clear_error(tmp_path):
     with pytest.raises(sitebuild.SiteBuildError, match="does not exist"):
-        sitebuild.build_site(tmp_path / "no-output-here", install=False)
+        sitebuild.build_site(tmp_path / "no-output-here")
 
 
 def test_missing_node_is_a_clear_error(tmp_path, monkeypatch):
@@ -80,7 +80,7 @@ def test_missing_node_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "docs" / "space" / "page.md").write_text("# A page\n")
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no node or npm on it
     with pytest.raises(sitebuild.SiteBuildError, match="`node` was not found on PATH"):
-        sitebuild.build_site(tmp_path / "docs", install=False)
+        sitebuild.build_site(tmp_path / "docs")
     with pytest.raises(sitebuild.SiteBuildError, match="`node` was not found on PATH"):
         sitebuild.ensure_node_modules()
 
@@ -110,7 +110,7 @@ def test_docs_dir_without_pages_is_a_clear_error(tmp_path):
     (docs / "space" / "_attachments" / "note.md").write_text("# Not a doc\n")
     (docs / "space" / "_category_.json").write_text('{"label": "Space"}\n')
     with pytest.raises(sitebuild.SiteBuildError, match="contains no .md/.mdx page"):
-        sitebuild.build_site(docs, install=False)
+        sitebuild.build_site(docs)
     (docs / "space" / "page.md").write_text("# A page\n")
     assert sitebuild.has_docs(docs)
 
@@ -121,7 +121,7 @@ def test_out_dir_holding_the_docs_is_refused(tmp_path):
     (docs / "space" / "page.md").write_text("# A page\n")
     for out_dir in (docs, tmp_path, sitebuild.DEFAULT_SITE_DIR):
         with pytest.raises(sitebuild.SiteBuildError, match="would be emptied"):
-            sitebuild.build_site(docs, out_dir=out_dir, install=False)
+            sitebuild.build_site(docs, out_dir=out_dir)
     assert (docs / "space" / "page.md").is_file()
 
 

@@ -21,9 +21,8 @@ from dagster import (
     schedule,
 )
 
-from docmost_pipeline.assets import SPACES_PARTITIONS
-from docmost_pipeline.jobs import IN_PROGRESS_STATUSES, maintenance_job
-from docmost_pipeline.sensors import PARTITION_TAG
+from docmost_pipeline.defs.jobs import IN_PROGRESS_STATUSES, maintenance_job
+from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
 from docmost_pipeline.settings import Settings
 
 MAINTENANCE_CRON = "17 3 * * *"

@@ -8,10 +8,6 @@ beyond PUBLISH_KEEP, and reports everything it removed.
 """
 
 
-import shutil
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from dagster import (
     AssetSelection,
     Config,
@@ -25,8 +21,11 @@ from dagster import (
     op,
 )
 
-from docmost_pipeline.assets import GROUP_NAME, markdown_table
-from docmost_pipeline.resources import OutputResource
+from docmost_pipeline import publish
+from docmost_pipeline.defs.metadata import markdown_table
+from docmost_pipeline.defs.partitions import GROUP_NAME
+from docmost_pipeline.defs.resources import OutputResource
+from docmost_pipeline.workdir import clean_working_data
 
 SYNC_JOB_NAME = "sync_space"
 IN_PROGRESS_STATUSES = [
@@ -50,9 +49,7 @@ class StatusConfig(Config):
 
 @op(description="Report what is published in OUTPUT_DIR (live version, kept versions, leftovers) per space.")
 def publish_status_op(context: OpExecutionContext, config: StatusConfig, output: OutputResource) -> Output:
-    from docmost_pipeline.publish import status
-
-    spaces = status(output.root, config.space)
+    spaces = publish.status(output.root, config.space)
     rows = [s.to_dict() for s in spaces]
     for s in spaces:
         context.log.info(
@@ -79,9 +76,7 @@ class RollbackConfig(Config):
 
 @op(description="Switch a space back to a kept version (the previous one by default).")
 def publish_rollback_op(context: OpExecutionContext, config: RollbackConfig, output: OutputResource) -> Output:
-    from docmost_pipeline.publish import rollback
-
-    result = rollback(output.root, config.space, config.to_version)
+    result = publish.rollback(output.root, config.space, config.to_version)
     context.log.info(f"rolled back {config.space} to {result.version} (was {result.previous_version})")
     return Output(
         result.version,
@@ -95,59 +90,15 @@ def rollback_job():
     publish_rollback_op()
 
 
-@dataclass
-class MaintenanceReport:
-    removed: list[str] = field(default_factory=list)
-    kept_raw: int = 0
-
-    def add(self, what: str) -> None:
-        self.removed.append(what)
-
-
-def clean_working_data(work_root: Path, *, raw_keep: int, active_run_ids: set[str],
-                       report: MaintenanceReport | None = None) -> MaintenanceReport:
-    """Remove stale per-run working dirs under ``OUTPUT_DIR/.pipeline`` (never those of runs still in progress).
-
-    staging/ and extract/ of finished runs are removed; raw/ keeps the newest ``raw_keep`` exports per space.
-    """
-    report = report or MaintenanceReport()
-    for area in ("staging", "extract"):
-        root = work_root / area
-        if not root.is_dir():
-            continue
-        for space_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-            for run_dir in sorted(p for p in space_dir.iterdir() if p.is_dir()):
-                if run_dir.name not in active_run_ids:
-                    shutil.rmtree(run_dir, ignore_errors=True)
-                    report.add(f"{area}/{space_dir.name}/{run_dir.name}")
-            if not any(space_dir.iterdir()):
-                space_dir.rmdir()
-    raw_root = work_root / "raw"
-    if raw_root.is_dir():
-        for space_dir in sorted(p for p in raw_root.iterdir() if p.is_dir()):
-            runs = sorted((p for p in space_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime,
-                          reverse=True)
-            keep = {p.name for p in runs[:raw_keep]} | active_run_ids
-            for run_dir in runs:
-                if run_dir.name in keep:
-                    report.kept_raw += 1
-                else:
-                    shutil.rmtree(run_dir, ignore_errors=True)
-                    report.add(f"raw/{space_dir.name}/{run_dir.name}")
-    return report
-
-
 @op(description="Remove stale staging/extraction areas and old raw exports, clean interrupted publishes, "
                 "prune published versions beyond PUBLISH_KEEP; report what was removed.")
 def maintenance_op(context: OpExecutionContext, output: OutputResource) -> Output:
-    from docmost_pipeline import publish
-
     active = {
         record.dagster_run.run_id
         for record in context.instance.get_run_records(RunsFilter(statuses=IN_PROGRESS_STATUSES))
     }
     active.discard(context.run_id)
-    report = clean_working_data(output.work_root, raw_keep=output.raw_keep, active_run_ids=active)
+    report = clean_working_data(output.work_dirs.root, raw_keep=output.raw_keep, active_run_ids=active)
     pruned = 0
     for space in publish.status(output.root):
         if space.locked:

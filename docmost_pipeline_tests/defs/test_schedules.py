@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from dagster import DagsterRun, DagsterRunStatus, SkipReason, build_schedule_context, instance_for_test
 
-from docmost_pipeline import assets as assets_module
-from docmost_pipeline.assets import SPACES_PARTITIONS
-from docmost_pipeline.definitions import build_definitions
+from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+from docmost_pipeline.defs.definitions import build_definitions
 from docmost_pipeline import publish
-from docmost_pipeline.jobs import clean_working_data, maintenance_job, sync_job
-from docmost_pipeline.resources import OutputResource, close_cached_clients
-from docmost_pipeline.schedules import build_sync_schedule
+from docmost_pipeline.defs.jobs import maintenance_job, sync_job
+from docmost_pipeline.workdir import clean_working_data
+from docmost_pipeline.defs.resources import OutputResource, close_cached_clients
+from docmost_pipeline.defs.schedules import build_sync_schedule
 from docmost_pipeline.settings import SettingsError, load_settings
-from docmost_pipeline_tests.dagster_support import make_resources, make_settings, sync_space
+from docmost_pipeline_tests.dagster_support import after_convert, make_resources, make_settings, sync_space
 
 TICK = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
 
@@ -98,7 +98,7 @@ def test_clean_working_data_keeps_last_three_raw_and_active_runs(tmp_path):
     assert sorted(report.removed) == ["raw/eng/r2", "staging/eng/r4"]
 
 
-def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
+def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server, monkeypatch):
     output = tmp_path / "output"
     settings = make_settings(docmost_server, output, PUBLISH_KEEP="2")
     with instance_for_test() as instance:
@@ -109,11 +109,8 @@ def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
             doc = sorted(tree_dir.rglob("*.md"))[0]
             doc.write_text(doc.read_text(encoding="utf-8") + "\nEdited in Docmost.\n", encoding="utf-8")
 
-        assets_module.AFTER_CONVERT_HOOKS.append(edit_a_page)
-        try:
-            assert sync_space(instance, settings, resources, "collisions").success
-        finally:
-            assets_module.AFTER_CONVERT_HOOKS.remove(edit_a_page)
+        after_convert(monkeypatch, edit_a_page)
+        assert sync_space(instance, settings, resources, "collisions").success
         close_cached_clients()
         make_run_dirs(output / ".pipeline" / "raw" / "collisions", ["old1", "old2", "old3"], start=int(time.time()) - 10_000)
         make_run_dirs(output / ".pipeline" / "staging" / "collisions", ["crashed-run"])

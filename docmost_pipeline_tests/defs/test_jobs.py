@@ -8,9 +8,9 @@ from pathlib import Path
 
 from dagster import instance_for_test
 
-from docmost_pipeline.jobs import rollback_job, status_job
+from docmost_pipeline.defs.jobs import rollback_job, status_job
 from docmost_pipeline.publish import PublishError, publish_tree, read_stamp, status
-from docmost_pipeline.resources import OutputResource
+from docmost_pipeline.defs.resources import OutputResource
 
 
 def publish_generations(tmp_path: Path, output: Path, space: str, count: int) -> list[str]:

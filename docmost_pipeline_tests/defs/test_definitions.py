@@ -9,11 +9,11 @@ from pathlib import Path
 
 from dagster import json_console_logger
 
-from docmost_pipeline.definitions import build_definitions
-from docmost_pipeline.resources import DocmostResource, build_resources
+from docmost_pipeline.defs.definitions import build_definitions
+from docmost_pipeline.defs.resources import DocmostResource, build_resources
 from docmost_pipeline.settings import load_settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PLACEHOLDERS = {
     "DOCMOST_BASE_URL": "http://127.0.0.1:9",
     "DOCMOST_EMAIL": "placeholder@example.com",
@@ -35,11 +35,12 @@ def clean_env(**extra: str) -> dict[str, str]:
 def load_in_subprocess(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
     # -W error: any warning raised while building the definitions (deprecations, preview features) fails the load.
     code = (
-        "import docmost_pipeline.definitions as d\n"
-        "repo = d.defs.get_repository_def()\n"
-        "print(sorted(j.name for j in d.defs.resolve_all_job_defs()))\n"
-        "print(sorted(s.name for s in d.defs.schedules))\n"
-        "print(sorted(s.name for s in d.defs.sensors))\n"
+        "import docmost_pipeline.definitions as location\n"
+        "defs = location.defs.load_fn()  # what Dagster calls when it loads the @definitions function\n"
+        "repo = defs.get_repository_def()\n"
+        "print(sorted(j.name for j in defs.resolve_all_job_defs()))\n"
+        "print(sorted(s.name for s in defs.schedules))\n"
+        "print(sorted(s.name for s in defs.sensors))\n"
     )
     return subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)

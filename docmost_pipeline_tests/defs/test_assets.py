@@ -14,11 +14,18 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, instance_for_test
 
-from docmost_pipeline import assets as assets_module
-from docmost_pipeline.assets import ASSET_NAMES, build_assets
-from docmost_pipeline.resources import close_cached_clients
-from docmost_pipeline_tests.dagster_support import RECORDED_SPACES, make_resources, make_settings, sync_space
+from docmost_pipeline.defs.assets import ASSET_NAMES
+from docmost_pipeline.defs.resources import close_cached_clients
+from docmost_pipeline_tests.dagster_support import (
+    RECORDED_SPACES,
+    after_convert,
+    make_resources,
+    make_settings,
+    sync_assets,
+    sync_space,
+)
 from docmost_pipeline_tests.docmost_server import DocmostTestServer
+from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
 
 # Pages in Docmost's page tree per recorded space (fixtures README) and the number the converter drops on purpose
 # (untitled pages without content or children) is reported in the metadata; everything else must be live.
@@ -32,7 +39,7 @@ def synced(tmp_path_factory):
     with DocmostTestServer() as server, instance_for_test() as instance:
         settings = make_settings(server, output)
         resources = make_resources(server, output)
-        definitions = build_assets(settings)
+        definitions = sync_assets(settings)
         results = {slug: sync_space(instance, settings, resources, slug, assets=definitions)
                    for slug in RECORDED_SPACES}
         logins = server.count("/api/auth/login")
@@ -79,7 +86,7 @@ def test_metadata_is_present_and_numeric(synced):
             value = materialization.metadata[key].value
             assert type(value) is kind, (name, key, value)
     raw = result.asset_materializations_for_node("raw_export")[0].metadata
-    assert raw["bytes"].value == (Path(__file__).parent / "fixtures/docmost-0.95/engineering.zip").stat().st_size
+    assert raw["bytes"].value == (FIXTURES_DIR / "engineering.zip").stat().st_size
     assert len(raw["sha256"].value) == 64
     assert raw["docmost_version"].value == "0.95.0"
     extracted = result.asset_materializations_for_node("extracted_markdown")[0].metadata
@@ -194,7 +201,7 @@ def test_a_second_sync_of_an_unchanged_space_keeps_its_live_version(tmp_path, do
     close_cached_clients()
 
 
-def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_server):
+def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_server, monkeypatch):
     output = tmp_path / "output"
     with instance_for_test() as instance:
         settings = make_settings(docmost_server, output)
@@ -209,11 +216,8 @@ def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_ser
             doc = sorted(tree_dir.rglob("*.md"))[0]
             doc.write_text(doc.read_text(encoding="utf-8") + "\n[gone](no-such-page.md)\n", encoding="utf-8")
 
-        assets_module.AFTER_CONVERT_HOOKS.append(inject_broken_link)
-        try:
-            second = sync_space(instance, settings, resources, "collisions")
-        finally:
-            assets_module.AFTER_CONVERT_HOOKS.remove(inject_broken_link)
+        after_convert(monkeypatch, inject_broken_link)
+        second = sync_space(instance, settings, resources, "collisions")
         assert not second.success
         checks = {c.check_name: c for c in second.get_asset_check_evaluations()}
         assert checks["links_resolve"].passed is False
@@ -228,16 +232,16 @@ def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_ser
 
 def test_freshness_policy_is_twice_the_sync_interval(tmp_path, docmost_server):
     settings = make_settings(docmost_server, tmp_path, SYNC_INTERVAL="1h30m")
-    published = {a.key.to_user_string(): a for a in build_assets(settings)}["published_space"]
+    published = {a.key.to_user_string(): a for a in sync_assets(settings)}["published_space"]
     policy = published.specs_by_key[published.key].freshness_policy
     assert policy is not None and policy.fail_window.to_timedelta().total_seconds() == 3 * 3600
-    unscheduled = {a.key.to_user_string(): a for a in build_assets(make_settings(docmost_server, tmp_path))}
+    unscheduled = {a.key.to_user_string(): a for a in sync_assets(make_settings(docmost_server, tmp_path))}
     spec = unscheduled["published_space"].specs_by_key[unscheduled["published_space"].key]
     assert spec.freshness_policy is None
 
 
 def test_markdown_table_escapes_cells_and_caps_rows():
-    from docmost_pipeline.assets import MAX_TABLE_ROWS, markdown_table
+    from docmost_pipeline.defs.metadata import MAX_TABLE_ROWS, markdown_table
 
     text = markdown_table([{"page": "a|b\nc", "kind": "x"}], ["page", "kind"])
     lines = text.splitlines()

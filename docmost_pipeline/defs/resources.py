@@ -13,10 +13,12 @@ import re
 import threading
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from docmost_pipeline.docmost.client import DocmostClient
 from docmost_pipeline.settings import Settings
+from docmost_pipeline.workdir import WorkDirs
 
 _CLIENTS: dict[tuple, object] = {}
 _CLIENTS_LOCK = threading.Lock()
@@ -44,10 +46,8 @@ class DocmostResource(ConfigurableResource):
         return (self.base_url.rstrip("/"), self.email, digest, self.connect_timeout, self.read_timeout,
                 self.retries, self.backoff_base, self.max_export_bytes)
 
-    def get_client(self):
+    def get_client(self) -> DocmostClient:
         """The process-wide ``DocmostClient`` for this configuration (created on first use, then reused)."""
-        from docmost_pipeline.docmost.client import DocmostClient
-
         key = self._key()
         with _CLIENTS_LOCK:
             client = _CLIENTS.get(key)
@@ -84,8 +84,8 @@ def close_cached_clients() -> None:
 class OutputResource(ConfigurableResource):
     """Where spaces are published (OUTPUT_DIR) and how: publish mode, versions kept, raw exports kept.
 
-    Pipeline working data (raw exports, extraction, staging) lives under ``OUTPUT_DIR/.pipeline/`` so it is on the
-    same filesystem as the published tree (required for an atomic rename) and hidden from Docusaurus.
+    Pipeline working data (raw exports, extraction, staging) lives under ``OUTPUT_DIR/.pipeline/``
+    (:class:`~docmost_pipeline.workdir.WorkDirs`).
     """
 
     output_dir: str
@@ -99,17 +99,8 @@ class OutputResource(ConfigurableResource):
         return Path(self.output_dir).resolve()
 
     @property
-    def work_root(self) -> Path:
-        return self.root / ".pipeline"
-
-    def raw_dir(self, space: str, run_id: str) -> Path:
-        return self.work_root / "raw" / space / run_id
-
-    def extract_dir(self, space: str, run_id: str) -> Path:
-        return self.work_root / "extract" / space / run_id
-
-    def staging_dir(self, space: str, run_id: str) -> Path:
-        return self.work_root / "staging" / space / run_id
+    def work_dirs(self) -> WorkDirs:
+        return WorkDirs(self.root)
 
 
 class AlertResource(ConfigurableResource):
@@ -134,8 +125,6 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
     """Resources from validated settings; credentials and webhook URLs through ``EnvVar`` for the Definitions (the
     UI shows the variable names only). ``env_vars=False`` passes the values themselves, for in-process use outside
     a Dagster run (``docmost-pipeline sync``), where an EnvVar would not be resolved."""
-    from dagster import EnvVar
-
     def secret(name: str, value):
         return EnvVar(name) if env_vars else (value or "")
 

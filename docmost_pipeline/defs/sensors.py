@@ -43,11 +43,10 @@ from docmost_pipeline.alerts import (
     slack_payload,
     summarize_error,
 )
-from docmost_pipeline.assets import SPACES_PARTITIONS
-from docmost_pipeline.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
+from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
-
-PARTITION_TAG = "dagster/partition"
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
@@ -95,8 +94,6 @@ def build_discovery_sensor(settings: Settings, job) -> SensorDefinition:
             partition_requests.append(SPACES_PARTITIONS.build_add_request([s.slug for s in plan.new]))
             context.log.info("new spaces: " + ", ".join(s.slug for s in plan.new))
         if plan.gone and settings.prune_deleted_spaces:
-            from docmost_pipeline.publish import unpublish
-
             partition_requests.append(SPACES_PARTITIONS.build_delete_request(plan.gone))
             for slug in plan.gone:
                 unpublish(output.root, slug, missing_ok=True)

@@ -13,10 +13,10 @@ from dagster import (
     instance_for_test,
 )
 
-from docmost_pipeline.assets import SPACES_PARTITIONS
-from docmost_pipeline.jobs import sync_job
-from docmost_pipeline.resources import AlertResource, close_cached_clients
-from docmost_pipeline.sensors import build_alert_sensors, build_discovery_sensor, plan_discovery
+from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+from docmost_pipeline.defs.jobs import sync_job
+from docmost_pipeline.defs.resources import AlertResource, close_cached_clients
+from docmost_pipeline.defs.sensors import build_alert_sensors, build_discovery_sensor, plan_discovery
 from docmost_pipeline.settings import load_settings
 from docmost_pipeline_tests.dagster_support import (
     RECORDED_SPACES,

@@ -60,6 +60,10 @@ class ExportedPage:
     created_at: str | None = None
     updated_at: str | None = None
     recovered: bool = False
+    # Relative links in the Markdown are relative to ``link_path`` (default: ``zip_path``) inside the ZIP named by
+    # ``link_namespace`` ("" = the space export; ``page:<id>`` = that page's own export).
+    link_namespace: str = ""
+    link_path: str | None = None
 
 
 @dataclass
@@ -89,6 +93,9 @@ class ExtractedExport:
     has_metadata: bool = True
     titles_from_api: bool = False
     notes: list[str] = field(default_factory=list)
+    # link namespace -> page path in that ZIP -> page id: every page a relative link may name, also pages not
+    # taken from that ZIP (exported again on their own since); empty in manifests written before it existed
+    link_paths: dict[str, dict[str, str]] = field(default_factory=dict)
 
     MANIFEST = "manifest.json"
 

@@ -5,7 +5,8 @@ where it must point in the Docusaurus tree (another doc, an attachment, an exter
 
 Rules (``LinkResolver.resolve``):
 
-* Relative ``.md`` paths (percent-encoded, relative to the page's ``zip_path``) -> relative link to the new doc.
+* Relative ``.md`` paths (percent-encoded, relative to the page's path in the ZIP it came from, looked up in that
+  ZIP's page list: ``link_paths``) -> relative link to the new doc.
 * Docmost page URLs, absolute (``http://host/s/<space>/p/<slug>-<slugId>``) or site-relative (``/s/...``),
   resolved by slugId (the part after the last ``-``; the slug may be empty) -> relative link to the new doc.
   A ``#fragment`` is kept only when it equals the Docusaurus id of a plain (ASCII words) heading of the target
@@ -126,6 +127,7 @@ class LinkResolver:
         base_url: str | None,
         report: ConversionReport,
         read_markdown: Callable[[PageNode], str] | None = None,
+        link_paths: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.read_markdown = read_markdown
         self._heading_ids: dict[str, set[str]] = {}
@@ -134,13 +136,16 @@ class LinkResolver:
         self.base_host = urlsplit(self.base_url).netloc.lower() if self.base_url else None
         self.attachments = attachments
         self.report = report
-        self.by_zip_path: dict[str, PageNode] = {}
-        self.by_slug_id: dict[str, PageNode] = {}
-        for node in tree.by_page_id.values():
-            self.by_zip_path[_normal(node.page.zip_path)] = node
-            if node.page.slug_id:
-                self.by_slug_id[node.page.slug_id] = node
-        self.dropped_zip_paths = {_normal(p.zip_path) for p in tree.dropped}
+        self.by_page_id = tree.by_page_id
+        self.by_slug_id: dict[str, PageNode] = {node.page.slug_id: node for node in tree.by_page_id.values()
+                                                if node.page.slug_id}
+        # namespace -> path -> page id (every page a relative link may name; see ExportedPage.link_namespace)
+        self.link_paths = {ns: {_normal(path): page_id for path, page_id in paths.items()}
+                           for ns, paths in (link_paths or {}).items()}
+        if not self.link_paths:  # an extraction manifest from before namespaces: the pages' own paths
+            self.link_paths = {"": {_normal(p.zip_path): p.page_id
+                                    for p in [*(n.page for n in tree.by_page_id.values()), *tree.dropped]}}
+        self.dropped_ids = {p.page_id for p in tree.dropped}
         self.dropped_slug_ids = {p.slug_id for p in tree.dropped if p.slug_id}
         # page id of the linking page -> slugId -> fallback ({"space", "url"?}) of each page of another space
         self._cross_space: dict[str, dict[str, dict[str, str]]] = {}
@@ -259,11 +264,12 @@ class LinkResolver:
 
     def _relative(self, path: str, fragment: str, raw: str, node: PageNode) -> LinkTarget:
         decoded = _normal(unquote(path))
-        base = posixpath.dirname(node.page.zip_path)
-        joined = posixpath.normpath(posixpath.join(base, decoded)) if decoded else node.page.zip_path
-        target = self.by_zip_path.get(_normal(joined))
+        own = node.page.link_path or node.page.zip_path
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(own), decoded)) if decoded else own
+        page_id = self.link_paths.get(node.page.link_namespace, {}).get(_normal(joined))
+        target = self.by_page_id.get(page_id) if page_id else None
         if target is not None:
             return self._doc(node, target, fragment, raw)
-        if joined in self.dropped_zip_paths:
+        if page_id in self.dropped_ids:
             return self._unresolved(node, raw, "the page is an untitled empty page that was dropped")
         return self._unresolved(node, raw, "no page or attachment at this path in the export")

@@ -98,7 +98,8 @@ def convert_space(
     report.attachments_written, attachment_bytes = write_attachments(export, plan, out_dir)
 
     resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url, report=report,
-                            read_markdown=lambda node: read_page_source(export, node.page))
+                            read_markdown=lambda node: read_page_source(export, node.page),
+                            link_paths=export.link_paths)
     writer = _Writer(out_dir)
     writer.json(CATEGORY_FILE, {"label": space_name})
     pages_index: dict[str, dict] = {}

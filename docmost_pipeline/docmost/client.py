@@ -55,6 +55,7 @@ SIDEBAR_PATH = "/api/pages/sidebar-pages"
 SPACE_EXPORT_PATH = "/api/spaces/export"
 PAGE_EXPORT_PATH = "/api/pages/export"
 PAGE_SIZE = 100
+RECENT_PATH = "/api/pages/recent"
 EMPTY_SPACE_MESSAGE = "No accessible pages to export"
 MAX_RETRY_WAIT = 600.0  # a server asking for more than 10 minutes is treated as asking for 10 minutes
 ERROR_BODY_LIMIT = 64 * 1024
@@ -178,6 +179,7 @@ class DocmostClient:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.login_count = 0
+        self.request_count = 0  # every HTTP request made, retries and logins included
         self.log = logger or logging.getLogger(__name__)
         self._login_lock = threading.Lock()
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
@@ -237,6 +239,12 @@ class DocmostClient:
             if page.has_children:
                 stack.append(iter(self._list_all(SIDEBAR_PATH, {"pageId": page.id})))
         return pages
+
+    def iter_recent_pages(self, space_id: str) -> Iterator[dict]:
+        """The pages of a space that are not in the trash, most recently updated first (``POST /api/pages/recent``:
+        ``updatedAt`` then ``id`` descending), as Docmost's item dicts; requests are made as items are consumed,
+        so a caller may stop early."""
+        return self._iter_all(RECENT_PATH, {"spaceId": space_id})
 
     def export_space(self, space_id: str, dest: Path) -> ExportDownload:
         """Stream the Markdown export (with attachments) of a space to ``dest``.
@@ -334,6 +342,7 @@ class DocmostClient:
 
     def _attempt(self, endpoint: str, path: str, body: dict, headers: dict[str, str],
                  on_success: Callable[[httpx.Response], T]) -> T:
+        self.request_count += 1
         try:
             with self._http.stream("POST", path, json=body, headers=headers) as response:
                 status = response.status_code
@@ -378,20 +387,24 @@ class DocmostClient:
 
     def _list_all(self, path: str, base_body: dict) -> list[dict]:
         """Every item of a paginated list, following cursors or page numbers until ``hasNextPage`` is false."""
+        return list(self._iter_all(path, base_body))
+
+    def _iter_all(self, path: str, base_body: dict) -> Iterator[dict]:
+        """The items of a paginated list as they arrive (one request per page of results, made when needed)."""
         endpoint = f"POST {path}"
-        items: list[dict] = []
         body = dict(base_body, limit=PAGE_SIZE)
         seen_cursors: set[str] = set()
         for _ in range(MAX_LIST_REQUESTS):
             payload = self._post_json(path, body)
             try:
                 data = payload["data"]
-                items.extend(data["items"])
+                items = list(data["items"])
                 meta = data.get("meta") or {}
             except (KeyError, TypeError):
                 raise DocmostError(endpoint, 200, None, "unexpected answer shape (no data.items)") from None
+            yield from items
             if not meta.get("hasNextPage"):
-                return items
+                return
             cursor = meta.get("nextCursor")
             if cursor:
                 if cursor in seen_cursors:

@@ -7,8 +7,11 @@ page tree from the API and every missing page is fetched on its own with ``POST 
 Layout written into ``dest_dir`` (which must be new or empty):
 
 * ``space.zip``            the space export (absent for a space without pages)
-* ``pages/<pageId>.zip``   one per page the space export dropped
-* ``tree.json``            the API page tree, a list of ``SidebarPage`` dicts
+* ``pages/<pageId>.zip``   one per page the space export dropped (an incremental export adds one per page that
+                           changed since, see :mod:`docmost_pipeline.export.incremental`)
+* ``tree.json``            the page tree, a list of ``SidebarPage`` dicts (from the page manifest when one is given)
+* ``page-manifest.json``   the page manifest the export was made for (:mod:`docmost_pipeline.export.manifest`)
+* ``page-index.json``      links and attachment owners per page (:mod:`docmost_pipeline.export.pageindex`)
 * ``raw-export.json``      the manifest (:class:`RawExport` without ``dir``)
 """
 
@@ -21,7 +24,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from docmost_pipeline.docmost.errors import DocmostEmptySpace
+from docmost_pipeline.export.manifest import PageManifest
 from docmost_pipeline.export.metadata import METADATA_ENTRY, read_export_metadata
+from docmost_pipeline.export.pageindex import PageIndex, index_page_zip, index_space_zip
 from docmost_pipeline.export.zipsafety import ExtractionError
 from docmost_pipeline.model import SidebarPage, Space
 
@@ -55,6 +60,16 @@ class RawExport:
     recovered_page_ids: list[str] = field(default_factory=list)
     docmost_version: str | None = None
     empty: bool = False
+    # "full": one space export; "incremental": the space export of ``base`` plus the pages exported since.
+    mode: str = "full"
+    base: str | None = None  # the raw export directory this one was built on (incremental)
+    full_at: float | None = None  # time.time() of the space export it rests on
+    manifest_sha256: str | None = None
+    # pages of space.zip not taken from it (exported again since, or deleted); pages/<id>.zip files present
+    superseded_page_ids: list[str] = field(default_factory=list)
+    page_zip_ids: list[str] = field(default_factory=list)
+    exported_page_ids: list[str] = field(default_factory=list)  # exported one by one in this run
+    deleted_page_ids: list[str] = field(default_factory=list)  # gone since the base
 
     @property
     def tree_path(self) -> Path:
@@ -76,6 +91,14 @@ class RawExport:
             "recovered_page_ids": list(self.recovered_page_ids),
             "docmost_version": self.docmost_version,
             "empty": self.empty,
+            "mode": self.mode,
+            "base": self.base,
+            "full_at": self.full_at,
+            "manifest_sha256": self.manifest_sha256,
+            "superseded_page_ids": list(self.superseded_page_ids),
+            "page_zip_ids": list(self.page_zip_ids),
+            "exported_page_ids": list(self.exported_page_ids),
+            "deleted_page_ids": list(self.deleted_page_ids),
         }
 
     def save(self) -> Path:
@@ -103,6 +126,14 @@ class RawExport:
             recovered_page_ids=list(data.get("recovered_page_ids", [])),
             docmost_version=data.get("docmost_version"),
             empty=bool(data.get("empty", False)),
+            mode=data.get("mode", "full"),
+            base=data.get("base"),
+            full_at=data.get("full_at"),
+            manifest_sha256=data.get("manifest_sha256"),
+            superseded_page_ids=list(data.get("superseded_page_ids", [])),
+            page_zip_ids=list(data.get("page_zip_ids", data.get("recovered_page_ids", []))),
+            exported_page_ids=list(data.get("exported_page_ids", [])),
+            deleted_page_ids=list(data.get("deleted_page_ids", [])),
         )
 
 
@@ -126,17 +157,32 @@ def load_tree(path: Path) -> list[SidebarPage]:
     return tree
 
 
-def download_space(client, space: Space, dest_dir: Path) -> RawExport:
-    """Download the page tree, the space export and every page the export dropped into ``dest_dir``."""
+def prepare_dir(dest_dir: Path) -> Path:
     dest_dir = Path(dest_dir)
     if dest_dir.exists() and any(dest_dir.iterdir()):
         raise RawExportError(f"raw export directory {dest_dir} is not empty; use a new directory")
     dest_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
+    return dest_dir
 
-    tree = client.list_pages(space.id)
-    (dest_dir / TREE_JSON).write_text(json.dumps([asdict(p) for p in tree], ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+
+def write_tree(dest_dir: Path, tree: list[SidebarPage]) -> None:
+    (Path(dest_dir) / TREE_JSON).write_text(json.dumps([asdict(p) for p in tree], ensure_ascii=False, indent=1),
+                                            encoding="utf-8")
+
+
+def download_space(client, space: Space, dest_dir: Path, manifest: PageManifest | None = None) -> RawExport:
+    """Download the space export and every page the export dropped into ``dest_dir``.
+
+    The page tree comes from ``manifest`` when given (saved with the export, so a later incremental sync can tell
+    what changed since), else from the sidebar API.
+    """
+    dest_dir = prepare_dir(dest_dir)
+    started = time.monotonic()
+    full_at = time.time()
+    tree = manifest.tree() if manifest is not None else client.list_pages(space.id)
+    write_tree(dest_dir, tree)
+    if manifest is not None:
+        manifest.save(dest_dir)
     zip_path = dest_dir / SPACE_ZIP
     try:
         download = client.export_space(space.id, zip_path)
@@ -144,7 +190,9 @@ def download_space(client, space: Space, dest_dir: Path) -> RawExport:
         if tree:
             log.warning("space %s: export says no accessible pages but the tree lists %d", space.slug, len(tree))
         raw = RawExport(dir=dest_dir, space=space, zip_path=None, bytes=0, sha256=None,
-                        seconds=time.monotonic() - started, empty=True)
+                        seconds=time.monotonic() - started, empty=True, full_at=full_at,
+                        manifest_sha256=manifest.digest if manifest is not None else None)
+        PageIndex().save(dest_dir)
         raw.save()
         return raw
 
@@ -174,7 +222,18 @@ def download_space(client, space: Space, dest_dir: Path) -> RawExport:
             log.info("space %s: %d page(s) in the export are not in the API tree (changed during the sync)",
                      space.slug, len(extra))
 
+    _save_index(dest_dir, tree, recovered)
     raw = RawExport(dir=dest_dir, space=space, zip_path=zip_path, bytes=download.bytes, sha256=download.sha256,
-                    seconds=time.monotonic() - started, recovered_page_ids=recovered, docmost_version=version)
+                    seconds=time.monotonic() - started, recovered_page_ids=recovered, docmost_version=version,
+                    full_at=full_at, manifest_sha256=manifest.digest if manifest is not None else None,
+                    page_zip_ids=list(recovered))
     raw.save()
     return raw
+
+
+def _save_index(dest_dir: Path, tree: list[SidebarPage], recovered: list[str]) -> None:
+    slug_ids = {page.slug_id: page.id for page in tree if page.slug_id}
+    index = index_space_zip(dest_dir / SPACE_ZIP, slug_ids)
+    for page_id in recovered:
+        index.links[page_id] = index_page_zip(dest_dir / PAGES_DIR / f"{page_id}.zip", page_id, slug_ids)
+    index.save(dest_dir)

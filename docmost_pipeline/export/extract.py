@@ -22,8 +22,9 @@ import json
 import posixpath
 import re
 import shutil
+import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -38,6 +39,7 @@ from docmost_pipeline.export.download import (
     TREE_JSON,
     load_tree,
 )
+from docmost_pipeline.export.pageindex import SPACE_NAMESPACE, PageIndex, page_namespace
 from docmost_pipeline.export.metadata import (
     METADATA_ENTRY,
     ExportMetadata,
@@ -86,6 +88,8 @@ class _PageRecord:
     created_at: str | None
     updated_at: str | None
     heading_title: str | None
+    link_namespace: str = SPACE_NAMESPACE
+    link_path: str | None = None
 
 
 @dataclass
@@ -94,6 +98,7 @@ class _ZipResult:
     has_metadata: bool = False
     docmost_version: str | None = None
     exported_at: str | None = None
+    paths: dict[str, str] = field(default_factory=dict)  # every page path the metadata lists -> page id
 
 
 def safe_file_name(name: str) -> str:
@@ -158,8 +163,11 @@ class _Extractor:
         (dest / "pages").mkdir(exist_ok=True)
         (dest / "files").mkdir(exist_ok=True)
 
-    def extract(self, zip_path: Path, *, only_page: str | None = None) -> _ZipResult:
-        """Extract one ZIP. ``only_page`` (pageId or slugId) keeps just that page: a recovered single-page ZIP."""
+    def extract(self, zip_path: Path, *, only_page: str | None = None, skip_pages: frozenset[str] = frozenset(),
+                keep_attachment: Callable[[str, str], bool] | None = None) -> _ZipResult:
+        """Extract one ZIP. ``only_page`` (pageId or slugId) keeps just that page: a recovered single-page ZIP.
+        ``skip_pages`` are not taken (page ids); ``keep_attachment(folder, "<id>/<name>")`` False skips an
+        attachment entry."""
         label = zip_path.name
         with open_zip(zip_path, self.limits) as zf:
             entries = scan_zip(zf, zip_path, self.limits)
@@ -170,6 +178,7 @@ class _Extractor:
             if metadata_entry is not None:
                 parsed = _read_metadata(zf, metadata_entry, budget, label)
                 metadata = parsed.pages
+                result.paths = {unicodedata.normalize("NFC", p): m.page_id for p, m in metadata.items()}
                 result.has_metadata = True
                 result.docmost_version = parsed.version
                 result.exported_at = parsed.exported_at
@@ -185,8 +194,15 @@ class _Extractor:
                         copy_entry(zf, entry, None, budget)
                         self.notes.append(f"{label}: page {entry.path!r} is not page {only_page}; skipped")
                         continue
+                    if meta.page_id in skip_pages:
+                        copy_entry(zf, entry, None, budget)  # read all the same: a corrupt entry fails the export
+                        continue
                     result.pages.append(self._write_page(zf, entry, budget, label, meta))
                 elif _is_attachment(entry):
+                    folder, key = "/".join(entry.segments[:-3]), f"{entry.segments[-2]}/{entry.segments[-1]}"
+                    if keep_attachment is not None and not keep_attachment(folder, key):
+                        copy_entry(zf, entry, None, budget)
+                        continue
                     self._write_attachment(zf, entry, budget, label)
                 elif entry.path.endswith(".md"):
                     if result.has_metadata:
@@ -205,6 +221,7 @@ class _Extractor:
                     self.notes.append(f"{label}: {METADATA_ENTRY} lists {path!r} but the ZIP has no such entry")
         if not result.has_metadata:
             self._pages_from_folders(result.pages)
+            result.paths = {unicodedata.normalize("NFC", p.zip_path): p.page_id for p in result.pages}
         return result
 
     def _write_page(self, zf, entry: SafeEntry, budget: ByteBudget, label: str,
@@ -330,6 +347,8 @@ def _to_exported_pages(
                 icon=icon,
                 created_at=record.created_at,
                 updated_at=record.updated_at,
+                link_namespace=record.link_namespace,
+                link_path=record.link_path,
             )
         )
     return pages
@@ -436,6 +455,7 @@ def _finish(
     source_sha256: str | None,
     recovered_ids: frozenset[str] | set[str] = frozenset(),
     docmost_version: str | None = None,
+    link_paths: dict[str, dict[str, str]] | None = None,
 ) -> ExtractedExport:
     """Settle parents, titles and order of ``records``, then write and return the manifest under the root."""
     notes = extractor.notes
@@ -454,6 +474,7 @@ def _finish(
         has_metadata=result.has_metadata,
         titles_from_api=tree_by_id is not None,
         notes=notes,
+        link_paths=link_paths if link_paths is not None else {SPACE_NAMESPACE: dict(result.paths)},
     )
     export.save()
     return export
@@ -512,8 +533,12 @@ def extract_raw_export(
             raise ExtractionError(
                 f"{space_zip}: sha256 {sha256} differs from {MANIFEST} ({expected}); the file changed"
             )
-        result = extractor.extract(space_zip)
+        superseded = frozenset(manifest.get("superseded_page_ids") or ())
+        result = extractor.extract(space_zip, skip_pages=superseded,
+                                   keep_attachment=_attachment_filter(raw_dir, superseded))
         records = list(result.pages)
+        link_paths = {SPACE_NAMESPACE: dict(result.paths)}
+        in_space_zip = set(result.paths.values())
         recovered_ids: set[str] = set()
         taken = {r.zip_path for r in records}
         zip_path_by_id = {r.page_id: r.zip_path for r in records}
@@ -528,26 +553,50 @@ def extract_raw_export(
             if not page_result.pages:
                 raise ExtractionError(f"{page_zip}: the recovered page ZIP does not hold page {wanted}")
             for record in page_result.pages:
-                sidebar = tree_by_id.get(record.page_id) if tree_by_id is not None else None
-                if sidebar is not None:
-                    parent_id = sidebar.parent_page_id
-                    record.position = sidebar.position or record.position
-                    record.icon = record.icon or sidebar.icon
-                else:
-                    notes.append(f"recovered page {record.page_id} is not in tree.json; placed at the root")
-                    parent_id = None
-                parent_zip_path = zip_path_by_id.get(parent_id) if parent_id else None
-                if parent_id and parent_zip_path is None:
-                    notes.append(f"recovered page {record.page_id}: parent {parent_id} is not in the export")
-                record.zip_path = _recovered_zip_path(record.zip_path, parent_zip_path, record, taken)
-                record.parent_path = parent_zip_path
-                taken.add(record.zip_path)
-                zip_path_by_id[record.page_id] = record.zip_path
-                recovered_ids.add(record.page_id)
+                _place_single_page(record, tree_by_id, zip_path_by_id, taken, notes)
+                link_paths[record.link_namespace] = {unicodedata.normalize("NFC", record.link_path): record.page_id}
+                if record.page_id not in in_space_zip:
+                    recovered_ids.add(record.page_id)
                 records.append(record)
 
         return _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
-                       docmost_version=manifest.get("docmost_version"))
+                       docmost_version=manifest.get("docmost_version"), link_paths=link_paths)
+
+
+def _attachment_filter(raw_dir: Path, superseded: frozenset[str]) -> Callable[[str, str], bool] | None:
+    """Keep a space-export attachment unless every page it is attributed to is superseded (see pageindex)."""
+    index = PageIndex.load(raw_dir) if superseded else None
+    if index is None:
+        return None
+
+    def keep(folder: str, key: str) -> bool:
+        owners = index.attachment_owners.get(f"{folder}|{key}")
+        return owners is None or any(owner not in superseded for owner in owners)
+
+    return keep
+
+
+def _place_single_page(record: _PageRecord, tree_by_id: dict[str, SidebarPage] | None,
+                       zip_path_by_id: dict[str, str], taken: set[str], notes: list[str]) -> None:
+    """Parent, position and icon of a page from its own export come from the page tree; its ``zip_path`` is
+    virtual (where it would sit in the space export), its links stay relative to its own ZIP."""
+    sidebar = tree_by_id.get(record.page_id) if tree_by_id is not None else None
+    if sidebar is not None:
+        parent_id = sidebar.parent_page_id
+        record.position = sidebar.position or record.position
+        record.icon = record.icon or sidebar.icon
+    else:
+        notes.append(f"recovered page {record.page_id} is not in tree.json; placed at the root")
+        parent_id = None
+    parent_zip_path = zip_path_by_id.get(parent_id) if parent_id else None
+    if parent_id and parent_zip_path is None:
+        notes.append(f"recovered page {record.page_id}: parent {parent_id} is not in the export")
+    record.link_namespace = page_namespace(record.page_id)
+    record.link_path = record.zip_path
+    record.zip_path = _recovered_zip_path(record.zip_path, parent_zip_path, record, taken)
+    record.parent_path = parent_zip_path
+    taken.add(record.zip_path)
+    zip_path_by_id[record.page_id] = record.zip_path
 
 
 def _read_raw_manifest(raw_dir: Path) -> dict:

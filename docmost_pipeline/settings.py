@@ -191,6 +191,31 @@ def _size(env: Mapping[str, str], name: str, default: int) -> int:
     return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
 
 
+def _duration(env: Mapping[str, str], name: str, default: str, *, minimum: float = 1.0) -> float:
+    text = env.get(name, "").strip() or default
+    try:
+        seconds = parse_go_duration(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r}: expected a duration like 30s, 5m, 1h") from None
+    if seconds < minimum:
+        raise SettingsError(f"{name}={text!r}: expected a duration of at least {minimum:g}s like 30s, 5m")
+    return seconds
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise SettingsError(f"{name}={value!r}: expected a share like 20% or 0.2 (from 0 to 100%)")
+    return share
+
+
 def _globs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
 
@@ -243,6 +268,9 @@ class Settings:
     retries: int = 3
     max_export_bytes: int = 2 * 1024**3
     raw_export_retry_delay: float = 5.0
+    change_poll_interval_seconds: int = 60
+    full_sync_every_seconds: float = 24 * 3600.0
+    incremental_max_changed: float = 0.2
 
     @property
     def docmost_configured(self) -> bool:
@@ -299,13 +327,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
     sync_text = env.get("SYNC_INTERVAL", "").strip()
     sync_interval = parse_sync_interval(sync_text) if sync_text else None
 
-    discovery_text = env.get("DISCOVERY_INTERVAL", "").strip() or "5m"
-    try:
-        discovery = parse_go_duration(discovery_text)
-    except ValueError:
-        raise SettingsError(f"DISCOVERY_INTERVAL={discovery_text!r}: expected a duration like 30s, 5m, 1h") from None
-    if discovery < 1:
-        raise SettingsError(f"DISCOVERY_INTERVAL={discovery_text!r}: expected a duration of at least 1s like 30s, 5m")
+    discovery = _duration(env, "DISCOVERY_INTERVAL", "5m")
 
     dagster_port = _int(env, "DAGSTER_PORT", 3030, 1)
     if dagster_port > 65535:
@@ -338,6 +360,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         retries=_int(env, "DOCMOST_RETRIES", 3, 0),
         max_export_bytes=_size(env, "DOCMOST_MAX_EXPORT_BYTES", 2 * 1024**3),
         raw_export_retry_delay=_seconds(env, "RAW_EXPORT_RETRY_DELAY", 5.0),
+        change_poll_interval_seconds=max(1, int(round(_duration(env, "CHANGE_POLL_INTERVAL", "1m")))),
+        full_sync_every_seconds=_duration(env, "FULL_SYNC_EVERY", "24h"),
+        incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
     )
 
 

@@ -2,7 +2,8 @@
 
 Working data lives beside the published tree (same filesystem, so publishing is an atomic rename) in a hidden
 folder Docusaurus never reads: ``raw/<space>/<run_id>`` (the downloaded export, kept for the next incremental
-sync), ``extract/<space>/<run_id>`` and ``staging/<space>/<run_id>`` (removed once the run is over).
+sync), ``extract/<space>/<run_id>`` and ``staging/<space>/<run_id>`` (removed once the run is over), and
+``cache/<space>/pages.json`` (the rendered pages of the last conversion).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class WorkDirs:
 
     def staging(self, space: str, run_id: str) -> Path:
         return self.root / "staging" / space / run_id
+
+    def page_cache(self, space: str) -> Path:
+        """The rendered pages of the space's last conversion (docmost_pipeline.convert.cache)."""
+        return self.root / "cache" / space / "pages.json"
 
 
 def fresh_dir(path: Path) -> Path:

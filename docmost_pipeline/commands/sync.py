@@ -2,8 +2,12 @@
 
 The old tool's ``-once``: discovers the selected Docmost spaces (or takes the given slugs), registers them as
 ``docmost_spaces`` partitions, materializes raw_export -> published_space for each, prints one summary line per
-space and exits non-zero if any space failed. Runs are recorded in the Dagster instance of DAGSTER_HOME when it
-is set (so they show in the UI), else in a temporary one.
+space and exits non-zero if any space failed. Up to MAX_CONCURRENT_EXPORTS spaces sync at once (as the daemon
+runs them), so the wall time is that of the slowest exports, not their sum. Runs are recorded in the Dagster
+instance of DAGSTER_HOME when it is set (so they show in the UI), else in a temporary one.
+
+Each sync exports only what changed since the live version (see ``raw_export``); ``--full`` exports every space
+whole again.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 
@@ -21,6 +26,8 @@ def register(subparsers) -> None:
         description="Materialize raw_export -> published_space for each space (all selected spaces by default).",
     )
     parser.add_argument("spaces", nargs="*", metavar="SPACE", help="space slugs (default: every selected space)")
+    parser.add_argument("--full", action="store_true",
+                        help="export each space whole, even when only some pages (or none) changed")
     parser.add_argument("--partitions-only", action="store_true",
                         help="only register the spaces as docmost_spaces partitions in the Dagster instance (for "
                              "`dagster asset materialize --partition` and backfills), sync nothing")
@@ -37,8 +44,14 @@ def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
         meta = published[0].metadata
         pages = meta["pages_live"].value
         version = meta["version"].value
+        if meta["unchanged"].value:
+            return True, f"{slug}: unchanged, {pages} pages live, version {version}, {seconds:.1f}s"
+        raw = result.asset_materializations_for_node("raw_export")[0].metadata
+        mode = raw["sync_mode"].value
+        how = f"incremental: {raw['pages_exported'].value} exported, {raw['pages_reused'].value} reused, " \
+              f"{raw['pages_deleted'].value} deleted" if mode == "incremental" else "full export"
         empty = " (empty space)" if meta["empty_space"].value else ""
-        return True, f"{slug}: published{empty} {pages} pages, version {version}, {seconds:.1f}s"
+        return True, f"{slug}: published{empty} {pages} pages, version {version} ({how}), {seconds:.1f}s"
     failed_checks = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
     failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     if failed_checks:
@@ -107,14 +120,21 @@ def run(args) -> int:
             return 0
         definitions = build_definitions(settings, resources)
         assets = [definitions.get_assets_def(name) for name in ASSET_NAMES]
-        failed = 0
-        for slug in slugs:
+        run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                      "ops": {"raw_export": {"config": {"full": bool(args.full)}}}}
+
+        def sync_one(slug: str) -> tuple[bool, str]:
             started = time.monotonic()
             result = materialize(assets, instance=instance, resources=resources, partition_key=slug,
-                                 raise_on_error=False, tags={"docmost/trigger": "cli"},
-                                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
-            ok, line = _summary(slug, result, time.monotonic() - started)
-            failed += 0 if ok else 1
-            print(redact(line, secrets), flush=True)
+                                 raise_on_error=False, tags={"docmost/trigger": "cli"}, run_config=run_config)
+            return _summary(slug, result, time.monotonic() - started)
+
+        failed = 0
+        with ThreadPoolExecutor(max_workers=settings.max_concurrent_exports) as pool:
+            # lines in the order asked for; each prints as soon as it and those before it are done
+            for future in [pool.submit(sync_one, slug) for slug in slugs]:
+                ok, line = future.result()
+                failed += 0 if ok else 1
+                print(redact(line, secrets), flush=True)
         print(f"{len(slugs) - failed} of {len(slugs)} space(s) synced" + (f", {failed} failed" if failed else ""))
         return 1 if failed else 0

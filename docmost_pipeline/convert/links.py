@@ -111,6 +111,10 @@ def relative_href(from_dir: str, target: str) -> str:
     return encode_path(rel)
 
 
+def _as_pair(target: LinkTarget) -> tuple[str | None, str]:
+    return target.href, target.kind
+
+
 def _normal(path: str) -> str:
     return unicodedata.normalize("NFC", path)
 
@@ -152,6 +156,15 @@ class LinkResolver:
 
     def for_page(self, node: PageNode) -> Callable[[str], LinkTarget]:
         return lambda raw: self.resolve(raw, node)
+
+    def still_resolves(self, node: PageNode, recorded: list) -> bool:
+        """True when every recorded ``[raw, href, kind]`` of ``node`` resolves to the same target now. Warnings of
+        this check go nowhere: the caller replays the ones recorded with the page."""
+        report, self.report = self.report, ConversionReport(space_slug=self.space_slug, space_name="")
+        try:
+            return all(_as_pair(self.resolve(raw, node)) == (href, kind) for raw, href, kind in recorded)
+        finally:
+            self.report = report
 
     # -- helpers --------------------------------------------------------------------------------------------
 

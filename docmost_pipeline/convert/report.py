@@ -25,6 +25,8 @@ class ConversionReport:
     bytes_written: int = 0
     pages_dropped: int = 0
     pages_recovered: int = 0
+    pages_rendered: int = 0  # rendered in this conversion
+    pages_reused: int = 0  # taken from the page cache (convert.cache)
     warnings: list[ConversionWarning] = field(default_factory=list)
 
     def warn(self, page: str, kind: str, message: str) -> None:

@@ -15,14 +15,17 @@ Deterministic: the same input gives byte-identical output (sorted traversal, no 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from docmost_pipeline.convert.attachments import plan_attachments, write_attachments
+from docmost_pipeline.convert.cache import PageCache, page_key
 from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_matter
-from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver
+from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver, LinkTarget
 from docmost_pipeline.convert.markdown import render_body
 from docmost_pipeline.convert.report import ConversionReport
 from docmost_pipeline.convert.tree import CATEGORY_FILE, PageNode, build_tree, read_page_source
+from docmost_pipeline.fingerprint import pipeline_fingerprint
 from docmost_pipeline.model import ExtractedExport
 
 
@@ -79,8 +82,13 @@ def convert_space(
     space_slug: str,
     space_name: str,
     base_url: str | None = None,
+    cache_path: Path | None = None,
 ) -> ConversionReport:
-    """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``."""
+    """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``.
+
+    With ``cache_path`` pages whose inputs did not change since the conversion that wrote that file are taken
+    from it instead of rendered again (:mod:`docmost_pipeline.convert.cache`); the output is the same.
+    """
     out_dir = Path(out_dir)
     _check_space_slug(space_slug)
     check_out_dir(out_dir)
@@ -103,8 +111,10 @@ def convert_space(
     writer = _Writer(out_dir)
     writer.json(CATEGORY_FILE, {"label": space_name})
     pages_index: dict[str, dict] = {}
+    cache = PageCache(cache_path, fingerprint=pipeline_fingerprint())
+    context = _PageContext(export, resolver, writer, report, cache, base_url=base_url, space_slug=space_slug)
     for node in tree.walk():
-        _write_page(node, export, resolver, writer, report, base_url=base_url, space_slug=space_slug)
+        _write_page(node, context)
         if node.page.slug_id:
             pages_index[node.page.slug_id] = {"path": node.doc_path, "title": node.title,
                                               "pageId": node.page.page_id}
@@ -112,18 +122,65 @@ def convert_space(
         report.pages_recovered += int(node.page.recovered)
     writer.json(PAGES_INDEX, dict(sorted(pages_index.items())))
     report.bytes_written = writer.bytes + attachment_bytes
+    report.pages_rendered, report.pages_reused = cache.misses, cache.hits
+    cache.save()
     return report
 
 
-def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver, writer: _Writer,
-                report: ConversionReport, *, base_url: str | None, space_slug: str) -> None:
+@dataclass(frozen=True)
+class _PageContext:
+    """What writing one page needs besides the page itself."""
+
+    export: ExtractedExport
+    resolver: LinkResolver
+    writer: _Writer
+    report: ConversionReport
+    cache: PageCache
+    base_url: str | None
+    space_slug: str
+
+
+def _page_fields(node: PageNode, context: _PageContext) -> dict:
+    """Everything besides the Markdown that shapes a page's doc file (the cache key; see convert.cache)."""
     page = node.page
+    return {"title": node.title, "doc_path": node.doc_path, "sidebar_position": node.sidebar_position,
+            "is_category": node.is_category, "page_id": page.page_id, "slug_id": page.slug_id, "icon": page.icon,
+            "updated_at": page.updated_at, "base_url": context.base_url, "space_slug": context.space_slug}
+
+
+def _write_page(node: PageNode, context: _PageContext) -> None:
+    page, report = node.page, context.report
     try:
-        source = read_page_source(export, page)
+        source = read_page_source(context.export, page)
     except FileNotFoundError:
         report.warn(node.doc_path, "missing_page_file", f"{page.markdown_file} missing from the extraction")
         source = ""
-    rendered = render_body(source, resolve_link=resolver.for_page(node), page_title=node.title)
+    key = page_key(source, _page_fields(node, context))
+    entry = context.cache.get(page.page_id, key)
+    hit = entry is not None and context.resolver.still_resolves(node, entry["links"])
+    if hit:
+        for kind, message in entry["warnings"]:
+            report.warn(node.doc_path, kind, message)
+    else:
+        entry = _render_page(node, source, context) | {"key": key}
+    context.cache.keep(page.page_id, entry, hit=hit)
+    context.writer.text(node.doc_path, entry["text"])
+    if node.is_category:
+        context.writer.json(f"{node.folder}/{CATEGORY_FILE}", {"label": node.title, "position": node.sidebar_position})
+
+
+def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
+    """Render one page; returns its cache entry (the doc text, the links it resolved, the warnings it gave)."""
+    page, report, resolver = node.page, context.report, context.resolver
+    first_warning = len(report.warnings)
+    links: list[list] = []
+
+    def resolve(raw: str) -> LinkTarget:
+        target = resolver.resolve(raw, node)
+        links.append([raw, target.href, target.kind])
+        return target
+
+    rendered = render_body(source, resolve_link=resolve, page_title=node.title)
     for kind, message in rendered.warnings:
         report.warn(node.doc_path, kind, message)
     front = build_front_matter(
@@ -132,15 +189,15 @@ def _write_page(node: PageNode, export: ExtractedExport, resolver: LinkResolver,
         description=rendered.description,
         icon=page.icon,
         updated_at=page.updated_at,
-        edit_url=edit_url(base_url, space_slug, page.slug_id),
+        edit_url=edit_url(context.base_url, context.space_slug, page.slug_id),
         page_id=page.page_id,
         slug_id=page.slug_id,
         links=resolver.cross_space_links(node),
     )
     body = rendered.text.strip("\n")
-    writer.text(node.doc_path, dump_front_matter(front) + ("\n" + body + "\n" if body else ""))
-    if node.is_category:
-        writer.json(f"{node.folder}/{CATEGORY_FILE}", {"label": node.title, "position": node.sidebar_position})
+    text = dump_front_matter(front) + ("\n" + body + "\n" if body else "")
+    warnings = [[w.kind, w.message] for w in report.warnings[first_warning:]]
+    return {"links": links, "warnings": warnings, "text": text}
 
 
 __all__ = ["ConversionError", "check_out_dir", "convert_space", "edit_url"]

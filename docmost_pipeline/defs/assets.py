@@ -17,9 +17,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from dagster import (
+    AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
     Backoff,
+    Config,
     Failure,
     FreshnessPolicy,
     Jitter,
@@ -28,6 +30,7 @@ from dagster import (
     RetryPolicy,
     asset,
 )
+from pydantic import Field
 
 from docmost_pipeline.alerts import redact
 from docmost_pipeline.convert.space import convert_space
@@ -37,10 +40,14 @@ from docmost_pipeline.defs.partitions import GROUP_NAME, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import DocmostResource, OutputResource
 from docmost_pipeline.docmost.errors import DocmostAuthError
 from docmost_pipeline.export.download import download_space
+from docmost_pipeline.export.incremental import IncrementalUnusable, SyncPlan, find_base, plan_export, update_space
+from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline.export.extract import extract_raw_export
 from docmost_pipeline.model import ExtractedExport
+from docmost_pipeline import publish
 from docmost_pipeline.publish import publish_tree
 from docmost_pipeline.settings import Settings, SyncInterval
+from docmost_pipeline.syncstate import live_source, source_digest
 from docmost_pipeline.workdir import fresh_dir
 
 ASSET_NAMES = ("raw_export", "extracted_markdown", "postprocessed_tree", "published_space")
@@ -56,33 +63,40 @@ class SpaceRef:
 @dataclass(frozen=True)
 class RawExportRef:
     space: SpaceRef
-    dir: str
+    dir: str | None  # None when nothing changed (sync_mode "unchanged")
     empty: bool
     sha256: str | None
     bytes: int
+    sync_mode: str = "full"  # "full", "incremental" or "unchanged"
+    source_digest: str | None = None  # recorded in the published stamp (docmost_pipeline.syncstate)
+    live_version: str | None = None  # the version left live when unchanged
 
 
 @dataclass(frozen=True)
 class ExtractedRef:
     space: SpaceRef
-    dir: str
-    raw_dir: str
+    dir: str | None
+    raw_dir: str | None
     empty: bool
     pages: int
     source_sha256: str | None
+    sync_mode: str = "full"
+    live_version: str | None = None
 
 
 @dataclass(frozen=True)
 class TreeRef:
     space: SpaceRef
-    tree_dir: str
-    extract_dir: str
-    raw_dir: str
+    tree_dir: str | None
+    extract_dir: str | None
+    raw_dir: str | None
     empty: bool
     pages: int
     source_sha256: str | None
     # zip paths of pages the converter dropped on purpose (untitled, no content, no children): reported, not lost
     dropped_pages: tuple[str, ...] = ()
+    sync_mode: str = "full"
+    live_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,12 +120,26 @@ def _run_started(context: AssetExecutionContext) -> float:
 
 
 RAW_EXPORT_DESCRIPTION = """\
-The space's Markdown export from Docmost (`POST /api/spaces/export`), plus every page the export dropped,
-fetched on its own.
+What Docmost has for the space, exported only as far as it changed.
 
-Written to `OUTPUT_DIR/.pipeline/raw/<space>/<run_id>/`. Retried 3 times with exponential backoff and jitter;
-a rejected login fails at once.
+Reads the space's page list (`POST /api/pages/recent`) and compares it with the live version's source:
+
+- **unchanged**: nothing is exported (and nothing converted or published downstream);
+- **incremental**: the previous raw export is reused and only changed pages (and the pages linking to moved
+  ones) are exported one by one (`POST /api/pages/export`);
+- **full**: the whole space is exported (`POST /api/spaces/export`), plus every page that export dropped.
+
+A full export happens without a usable previous export, every `FULL_SYNC_EVERY`, when more than
+`INCREMENTAL_MAX_CHANGED` of the pages changed, or when asked for (config `full: true`,
+`docmost-pipeline sync --full`). Written to `OUTPUT_DIR/.pipeline/raw/<space>/<run_id>/`. Retried 3 times with
+exponential backoff and jitter; a rejected login fails at once.
 """
+
+
+class SyncConfig(Config):
+    """Run configuration of ``raw_export``."""
+
+    full: bool = Field(default=False, description="Export the whole space even if only some pages changed.")
 
 
 def raw_export_asset(retry_delay: float) -> AssetsDefinition:
@@ -120,31 +148,51 @@ def raw_export_asset(retry_delay: float) -> AssetsDefinition:
 
     @asset(name="raw_export", partitions_def=SPACES_PARTITIONS, group_name=GROUP_NAME, kinds={"docmost", "zip"},
            retry_policy=policy, description=RAW_EXPORT_DESCRIPTION)
-    def raw_export(context: AssetExecutionContext, docmost: DocmostResource, output: OutputResource) -> Output:
-        return materialize_raw_export(context, docmost, output)
+    def raw_export(context: AssetExecutionContext, config: SyncConfig, docmost: DocmostResource,
+                   output: OutputResource) -> Output:
+        try:
+            return materialize_raw_export(context, config, docmost.get_client(), output)
+        except DocmostAuthError as exc:
+            raise Failure(description="Docmost rejected the login (not retried): "
+                                      + redact(str(exc), docmost.secrets()), allow_retries=False) from None
 
     return raw_export
 
 
-def materialize_raw_export(context: AssetExecutionContext, docmost: DocmostResource,
+def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, client,
                            output: OutputResource) -> Output:
     slug = context.partition_key
-    try:
-        client = docmost.get_client()
-        space = {s.slug: s for s in client.list_spaces()}.get(slug)
-        if space is None:
-            raise Failure(description=f"space {slug!r} is not in Docmost's space list (deleted, renamed or no access)",
-                          allow_retries=False)
-        raw = download_space(client, space, fresh_dir(output.work_dirs.raw(slug, context.run.run_id)))
-    except DocmostAuthError as exc:
-        raise Failure(description=f"Docmost rejected the login (not retried): {redact(str(exc), docmost.secrets())}",
-                      allow_retries=False) from None
+    space = {s.slug: s for s in client.list_spaces()}.get(slug)
+    if space is None:
+        raise Failure(description=f"space {slug!r} is not in Docmost's space list (deleted, renamed or no access)",
+                      allow_retries=False)
+    space_ref = SpaceRef(slug=slug, id=space.id, name=space.name)
+    manifest = read_manifest(client, space.id)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url)
+    live_version, live_digest = live_source(output.root, slug)
+    manifest_meta = {"manifest_seconds": round(manifest.seconds, 3), "manifest_requests": manifest.requests,
+                     "pages_listed": len(manifest.entries)}
+    if live_digest == digest and not config.full:
+        context.log.info(f"space {slug}: unchanged since version {live_version}; nothing to export")
+        ref = RawExportRef(space=space_ref, dir=None, empty=not manifest.entries, sha256=None, bytes=0,
+                           sync_mode="unchanged", source_digest=digest, live_version=live_version)
+        return Output(ref, metadata={"sync_mode": "unchanged", "reason": "the live version has this source",
+                                     "live_version": live_version or "", "pages_exported": 0,
+                                     "pages_reused": len(manifest.entries), "pages_deleted": 0, **manifest_meta})
+    raw, plan = export_space_changes(context, client, space, manifest, output, full=config.full)
     if raw.empty:
         context.log.info(f"space {slug}: Docmost has no pages to export; it will be published as an empty "
                          "space (only its _category_.json)")
-    ref = RawExportRef(space=SpaceRef(slug=slug, id=space.id, name=space.name), dir=str(raw.dir),
-                       empty=bool(raw.empty), sha256=raw.sha256, bytes=int(raw.bytes or 0))
+    ref = RawExportRef(space=space_ref, dir=str(raw.dir), empty=bool(raw.empty), sha256=raw.sha256,
+                       bytes=int(raw.bytes or 0), sync_mode=raw.mode, source_digest=digest)
+    exported = len(raw.exported_page_ids) if raw.mode == "incremental" else len(manifest.entries)
     return Output(ref, metadata={
+        "sync_mode": raw.mode,
+        "reason": plan.reason,
+        "pages_exported": exported,
+        "pages_reused": len(manifest.entries) - exported if raw.mode == "incremental" else 0,
+        "pages_deleted": len(raw.deleted_page_ids),
+        **manifest_meta,
         "bytes": int(raw.bytes or 0),
         "sha256": raw.sha256 or "",
         "download_seconds": float(raw.seconds or 0.0),
@@ -153,6 +201,22 @@ def materialize_raw_export(context: AssetExecutionContext, docmost: DocmostResou
         "empty_space": bool(raw.empty),
         "raw_dir": MetadataValue.path(str(raw.dir)),
     })
+
+
+def export_space_changes(context: AssetExecutionContext, client, space, manifest, output: OutputResource, *,
+                         full: bool):
+    """The raw export of this run: incremental on the newest usable previous one when the plan allows it."""
+    raw_root = output.work_dirs.raw(space.slug, context.run.run_id)
+    plan = plan_export(manifest, find_base(raw_root.parent, exclude=raw_root), force_full=full,
+                       full_every=output.full_sync_every, max_changed_share=output.incremental_max_changed)
+    context.log.info(f"space {space.slug}: {plan.mode} export ({plan.reason}); changes: {plan.changed}")
+    if plan.mode == "incremental":
+        try:
+            return update_space(client, space, manifest, plan, fresh_dir(raw_root)), plan
+        except IncrementalUnusable as exc:
+            context.log.warning(f"space {space.slug}: incremental export not possible ({exc}); exporting it all")
+            plan = SyncPlan("full", str(exc))
+    return download_space(client, space, fresh_dir(raw_root), manifest), plan
 
 
 @asset(
@@ -165,12 +229,19 @@ with the page list (titles from Docmost's page tree, recovered pages merged in).
 """,
 )
 def extracted_markdown(context: AssetExecutionContext, raw_export: RawExportRef, output: OutputResource) -> Output:
+    if raw_export.sync_mode == "unchanged":
+        ref = ExtractedRef(space=raw_export.space, dir=None, raw_dir=None, empty=raw_export.empty, pages=0,
+                           source_sha256=raw_export.source_digest, sync_mode="unchanged",
+                           live_version=raw_export.live_version)
+        return Output(ref, metadata={"sync_mode": "unchanged", "live_version": raw_export.live_version or ""})
     # extract_raw_export also handles an empty space (its raw export has no space.zip)
     dest = fresh_dir(output.work_dirs.extract(context.partition_key, context.run.run_id))
     export = extract_raw_export(Path(raw_export.dir), dest)
     ref = ExtractedRef(space=raw_export.space, dir=str(dest), raw_dir=raw_export.dir, empty=raw_export.empty,
-                       pages=len(export.pages), source_sha256=raw_export.sha256)
+                       pages=len(export.pages), source_sha256=raw_export.source_digest,
+                       sync_mode=raw_export.sync_mode)
     return Output(ref, metadata={
+        "sync_mode": raw_export.sync_mode,
         "pages": len(export.pages),
         "attachments": len(export.attachments),
         "recovered_pages": sum(1 for p in export.pages if p.recovered),
@@ -196,10 +267,25 @@ def postprocessed_tree_asset(docusaurus_check: bool) -> AssetsDefinition:
            kinds={"python", "docusaurus"}, check_specs=tree_check_specs(docusaurus_check),
            description=POSTPROCESSED_TREE_DESCRIPTION)
     def postprocessed_tree(context: AssetExecutionContext, extracted_markdown: ExtractedRef, output: OutputResource):
+        if extracted_markdown.sync_mode == "unchanged":
+            yield from unchanged_tree(extracted_markdown, tree_check_specs(docusaurus_check))
+            return
         ref = yield from convert_extracted(context, extracted_markdown, output)
         yield from tree_check_results(ref, output.root, docusaurus=docusaurus_check)
 
     return postprocessed_tree
+
+
+def unchanged_tree(extracted: ExtractedRef, specs):
+    """Nothing changed: no conversion; each check reports the live version, which passed it when published."""
+    ref = TreeRef(space=extracted.space, tree_dir=None, extract_dir=None, raw_dir=None, empty=extracted.empty,
+                  pages=0, source_sha256=extracted.source_sha256, sync_mode="unchanged",
+                  live_version=extracted.live_version)
+    yield Output(ref, metadata={"sync_mode": "unchanged", "live_version": extracted.live_version or ""})
+    summary = f"unchanged: the live version {extracted.live_version} passed this check when it was published"
+    for spec in specs:
+        yield AssetCheckResult(check_name=spec.name, asset_key="postprocessed_tree", passed=True,
+                               description=summary, metadata={"summary": summary, "sync_mode": "unchanged"})
 
 
 def convert_extracted(context: AssetExecutionContext, extracted: ExtractedRef, output: OutputResource):
@@ -208,17 +294,22 @@ def convert_extracted(context: AssetExecutionContext, extracted: ExtractedRef, o
     tree_dir = fresh_dir(output.work_dirs.staging(slug, context.run.run_id)) / "tree"
     started = time.monotonic()
     report = convert_space(ExtractedExport.load(Path(extracted.dir)), tree_dir, space_slug=slug,
-                           space_name=extracted.space.name, base_url=output.base_url)
+                           space_name=extracted.space.name, base_url=output.base_url,
+                           cache_path=output.work_dirs.page_cache(slug))
     seconds = time.monotonic() - started
     ref = TreeRef(space=extracted.space, tree_dir=str(tree_dir), extract_dir=extracted.dir,
                   raw_dir=extracted.raw_dir, empty=extracted.empty, pages=int(report.pages_written),
                   source_sha256=extracted.source_sha256,
-                  dropped_pages=tuple(w.page for w in report.warnings if w.kind == "dropped_page"))
+                  dropped_pages=tuple(w.page for w in report.warnings if w.kind == "dropped_page"),
+                  sync_mode=extracted.sync_mode)
     warnings_rows = [{"page": w.page, "kind": w.kind, "message": w.message} for w in report.warnings]
     yield Output(ref, metadata={
+        "sync_mode": extracted.sync_mode,
         "pages": int(report.pages_written),
         "attachments": int(report.attachments_written),
         "pages_dropped": int(report.pages_dropped),
+        "pages_rendered": int(report.pages_rendered),
+        "pages_reused": int(report.pages_reused),
         "warnings": len(report.warnings),
         "warnings_table": MetadataValue.md(markdown_table(warnings_rows, ["page", "kind", "message"])),
         "warning_counts": MetadataValue.json(report.warning_counts()),
@@ -254,6 +345,8 @@ def published_space_asset(sync_interval: SyncInterval | None) -> AssetsDefinitio
 
 def publish_converted(context: AssetExecutionContext, tree: TreeRef, output: OutputResource) -> Output:
     slug = context.partition_key
+    if tree.sync_mode == "unchanged":
+        return unchanged_publish(context, tree)
     result = publish_tree(Path(tree.tree_dir), output.root, slug, run_id=context.run.run_id,
                           source_sha256=tree.source_sha256, page_count=tree.pages, mode=output.publish_mode,
                           keep=output.publish_keep, logger=context.log)
@@ -261,12 +354,11 @@ def publish_converted(context: AssetExecutionContext, tree: TreeRef, output: Out
     for leftover in (Path(tree.tree_dir).parent, Path(tree.extract_dir)):
         shutil.rmtree(leftover, ignore_errors=True)
     outcome = "unchanged" if result.unchanged else ("published empty space" if tree.empty else "published")
-    summary = {"space": slug, "pages": tree.pages, "duration_seconds": round(time.time() - _run_started(context), 2),
-               "result": outcome, "version": result.version}
-    context.log.info("sync summary: " + json.dumps(summary, ensure_ascii=False))
+    _log_summary(context, tree, outcome, result.version)
     ref = PublishedRef(space=tree.space, version=result.version, previous_version=result.previous_version,
                        path=str(result.path), pages=tree.pages)
     return Output(ref, metadata={
+        "sync_mode": tree.sync_mode,
         "version": result.version,
         "previous_version": result.previous_version or "",
         "pages_live": int(tree.pages),
@@ -279,6 +371,24 @@ def publish_converted(context: AssetExecutionContext, tree: TreeRef, output: Out
         "empty_space": tree.empty,
         "live_path": MetadataValue.path(str(result.path)),
     })
+
+
+def unchanged_publish(context: AssetExecutionContext, tree: TreeRef) -> Output:
+    """Nothing changed in Docmost since the live version: it stays live, nothing is written."""
+    _log_summary(context, tree, "unchanged", tree.live_version)
+    live = publish.status(Path(context.resources.output.root), context.partition_key)[0]
+    ref = PublishedRef(space=tree.space, version=tree.live_version or "", previous_version=None,
+                       path=str(live.path), pages=int((live.stamp or {}).get("page_count") or 0))
+    return Output(ref, metadata={"sync_mode": "unchanged", "version": tree.live_version or "",
+                                 "pages_live": ref.pages, "unchanged": True,
+                                 "live_path": MetadataValue.path(str(live.path))})
+
+
+def _log_summary(context: AssetExecutionContext, tree: TreeRef, outcome: str, version: str | None) -> None:
+    summary = {"space": context.partition_key, "pages": tree.pages,
+               "duration_seconds": round(time.time() - _run_started(context), 2), "result": outcome,
+               "sync_mode": tree.sync_mode, "version": version}
+    context.log.info("sync summary: " + json.dumps(summary, ensure_ascii=False))
 
 
 def build_assets(settings: Settings) -> list[AssetsDefinition]:

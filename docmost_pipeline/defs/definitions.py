@@ -6,7 +6,7 @@ from docmost_pipeline.defs.assets import build_assets
 from docmost_pipeline.defs.jobs import maintenance_job, rollback_job, status_job, sync_job
 from docmost_pipeline.defs.resources import build_resources
 from docmost_pipeline.defs.schedules import build_sync_schedule, maintenance_schedule
-from docmost_pipeline.defs.sensors import build_alert_sensors, build_discovery_sensor
+from docmost_pipeline.defs.sensors import build_alert_sensors, build_change_sensor, build_discovery_sensor
 from docmost_pipeline.settings import Settings
 
 
@@ -18,7 +18,8 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> Defi
         assets=build_assets(settings),
         jobs=[sync_job, status_job, rollback_job, maintenance_job],
         schedules=schedules,
-        sensors=[build_discovery_sensor(settings, sync_job), *build_alert_sensors(settings)],
+        sensors=[build_discovery_sensor(settings, sync_job), build_change_sensor(settings, sync_job),
+                 *build_alert_sensors(settings)],
         resources=resources if resources is not None else build_resources(settings),
         loggers=loggers,
     )

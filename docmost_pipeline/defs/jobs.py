@@ -8,8 +8,11 @@ beyond PUBLISH_KEEP, and reports everything it removed.
 """
 
 
+from collections.abc import Iterable
+
 from dagster import (
     AssetSelection,
+    DagsterInstance,
     Config,
     DagsterRunStatus,
     MetadataValue,
@@ -23,7 +26,7 @@ from dagster import (
 
 from docmost_pipeline import publish
 from docmost_pipeline.defs.metadata import markdown_table
-from docmost_pipeline.defs.partitions import GROUP_NAME
+from docmost_pipeline.defs.partitions import GROUP_NAME, PARTITION_TAG
 from docmost_pipeline.defs.resources import OutputResource
 from docmost_pipeline.workdir import clean_working_data
 
@@ -35,6 +38,12 @@ IN_PROGRESS_STATUSES = [
     DagsterRunStatus.STARTED,
     DagsterRunStatus.CANCELING,
 ]
+
+def spaces_in_progress(instance: DagsterInstance, keys: Iterable[str]) -> set[str]:
+    """Partition keys among ``keys`` that have a run queued or in progress (one query for every space)."""
+    records = instance.get_run_records(RunsFilter(statuses=IN_PROGRESS_STATUSES))
+    return set(keys) & {record.dagster_run.tags.get(PARTITION_TAG) for record in records}
+
 
 sync_job = define_asset_job(
     name=SYNC_JOB_NAME,

@@ -93,6 +93,9 @@ class OutputResource(ConfigurableResource):
     publish_keep: int = 3
     raw_keep: int = 3
     base_url: str | None = None
+    # when a sync exports the whole space instead of what changed (FULL_SYNC_EVERY, INCREMENTAL_MAX_CHANGED)
+    full_sync_every: float = 24 * 3600.0
+    incremental_max_changed: float = 0.2
 
     @property
     def root(self) -> Path:
@@ -145,6 +148,8 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
             publish_keep=settings.publish_keep,
             raw_keep=settings.raw_keep,
             base_url=settings.docmost_base_url,
+            full_sync_every=settings.full_sync_every_seconds,
+            incremental_max_changed=settings.incremental_max_changed,
         ),
         "alerts": AlertResource(
             webhook_urls=secret("ALERT_WEBHOOK_URLS", webhooks) if webhooks else "",

@@ -7,31 +7,23 @@ the tick's log (or in the SkipReason when every space is skipped).
 """
 
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from dagster import (
     DagsterInstance,
     DefaultScheduleStatus,
     RunRequest,
-    RunsFilter,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SkipReason,
     schedule,
 )
 
-from docmost_pipeline.defs.jobs import IN_PROGRESS_STATUSES, maintenance_job
-from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
+from docmost_pipeline.defs.jobs import maintenance_job, spaces_in_progress
+from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 from docmost_pipeline.settings import Settings
 
 MAINTENANCE_CRON = "17 3 * * *"
-
-
-def spaces_in_progress(instance: DagsterInstance, keys: Iterable[str]) -> set[str]:
-    """Partition keys among ``keys`` that have a run queued or in progress (one query for every space)."""
-    records = instance.get_run_records(RunsFilter(statuses=IN_PROGRESS_STATUSES))
-    return set(keys) & {record.dagster_run.tags.get(PARTITION_TAG) for record in records}
 
 
 def plan_sync_tick(instance: DagsterInstance, tick_time: datetime) -> tuple[list[RunRequest], list[str]]:

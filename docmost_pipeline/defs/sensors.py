@@ -1,4 +1,7 @@
-"""Dagster sensors: Docmost space discovery, and failure / recovery alerts to webhooks.
+"""Dagster sensors: Docmost space discovery, change detection, and failure / recovery alerts to webhooks.
+
+Changes (every CHANGE_POLL_INTERVAL): each known space's page manifest is compared with its live version's
+source (:mod:`docmost_pipeline.syncstate`); a space that changed gets a sync run, keyed by its new state.
 
 Discovery (every DISCOVERY_INTERVAL) keeps the ``docmost_spaces`` partitions in step with Docmost: a new selected
 space gets a partition and its first run; a space gone from Docmost (or no longer selected by
@@ -28,6 +31,7 @@ from dagster import (
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
+    SkipReason,
     run_failure_sensor,
     run_status_sensor,
     sensor,
@@ -35,6 +39,7 @@ from dagster import (
 
 from docmost_pipeline.alerts import (
     FailureAlert,
+    redact,
     failure_text,
     innermost_error,
     post_alert,
@@ -43,10 +48,15 @@ from docmost_pipeline.alerts import (
     slack_payload,
     summarize_error,
 )
+from docmost_pipeline.defs.jobs import spaces_in_progress
 from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.docmost.errors import DocmostError
+from docmost_pipeline.export.incremental import find_base
+from docmost_pipeline.export.manifest import diff_manifests, read_manifest
 from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
+from docmost_pipeline.syncstate import live_source, source_digest
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
@@ -121,6 +131,70 @@ def build_discovery_sensor(settings: Settings, job) -> SensorDefinition:
         )
 
     return docmost_space_discovery
+
+
+@dataclass(frozen=True)
+class SpaceChange:
+    slug: str
+    digest: str
+    summary: str  # what changed, for the run's docmost/change tag
+
+
+def detect_change(client, space, output: OutputResource) -> SpaceChange | None:
+    """The change of one space since its live version (None: unchanged), from its page manifest alone."""
+    manifest = read_manifest(client, space.id)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url)
+    live_version, live_digest = live_source(output.root, space.slug)
+    if live_digest == digest:
+        return None
+    if live_version is None:
+        return SpaceChange(space.slug, digest, "nothing published yet")
+    base = find_base(output.work_dirs.root / "raw" / space.slug)
+    if base is None:
+        return SpaceChange(space.slug, digest, f"changed since version {live_version}")
+    diff = diff_manifests(base.manifest, manifest)
+    counts = f"{len(diff.updated)} updated, {len(diff.added)} added, {len(diff.deleted)} deleted"
+    return SpaceChange(space.slug, digest, counts if not diff.empty else "pipeline or settings changed")
+
+
+def build_change_sensor(settings: Settings, job) -> SensorDefinition:
+    @sensor(
+        name="docmost_change_sensor",
+        job=job,
+        minimum_interval_seconds=settings.change_poll_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING if settings.docmost_configured else DefaultSensorStatus.STOPPED,
+        description=(
+            "Every `CHANGE_POLL_INTERVAL`, reads each known space's page list (one request per 100 pages) and "
+            "requests a sync of the spaces whose pages changed since their live version. The run key is made "
+            "from the new state, so one change is synced once; the schedule stays the safety net."
+        ),
+    )
+    def docmost_change_sensor(context: SensorEvaluationContext, docmost: DocmostResource, output: OutputResource):
+        keys = sorted(context.instance.get_dynamic_partitions(SPACES_PARTITIONS.name))
+        busy = spaces_in_progress(context.instance, keys)
+        client = docmost.get_client()
+        spaces = {s.slug: s for s in client.list_spaces()}
+        requests, unchanged = [], []
+        for key in keys:
+            if key in busy or key not in spaces:
+                continue  # a run is on its way; a space gone from Docmost is the discovery sensor's to report
+            try:
+                change = detect_change(client, spaces[key], output)
+            except DocmostError as exc:
+                context.log.warning(f"{key}: cannot read its page list: {redact(str(exc), docmost.secrets())}")
+                continue
+            if change is None:
+                unchanged.append(key)
+                continue
+            context.log.info(f"{key}: {change.summary}")
+            requests.append(RunRequest(run_key=f"change:{key}:{change.digest[:20]}", partition_key=key,
+                                       tags={"docmost/trigger": "change", "docmost/change": change.summary}))
+        if requests:
+            return SensorResult(run_requests=requests)
+        skipped = f", in progress: {', '.join(sorted(busy))}" if busy else ""
+        return SkipReason(f"no space changed ({len(unchanged)} unchanged{skipped})")
+
+    return docmost_change_sensor
 
 
 def _subject(run: DagsterRun) -> str:

@@ -24,6 +24,7 @@ publish leaves the caller with everything it had.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import logging
@@ -187,6 +188,8 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
 
         digest = tree_digest(tree_dir)
         if not force and live.stamp is not None and live.stamp.tree_sha256 == digest and live.mode == effective_mode:
+            if source_sha256 and live.stamp.source_sha256 != source_sha256:
+                _restamp_source(layout, live, source_sha256)
             pruned = _prune(layout, keep, logger)
             seconds = time.monotonic() - started
             logger.info("%s unchanged: version %s stays live (identical tree, %s mode)%s", space, live.version,
@@ -642,6 +645,17 @@ def _copy_file(source: Path, destination: Path, *, file_number: int, enospc_at: 
         finally:
             os.close(fd)
     os.utime(destination, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _restamp_source(layout: _Layout, live: _Live, source_sha256: str) -> None:
+    """Record a new source digest in the live version's stamp (same tree, made from a changed source): the next
+    sync then knows the live tree is what this source gives. The stamp is replaced atomically."""
+    version_dir = layout.live if live.kind == "dir" else layout.versions / str(live.version)
+    stamp = dataclasses.replace(live.stamp, source_sha256=source_sha256)
+    temporary = version_dir / f".{STAMP_NAME}.tmp"
+    _write_new_file(temporary, stamp_bytes(stamp), file_number=None, replace=True)
+    os.replace(temporary, version_dir / STAMP_NAME)
+    _fsync_dir(version_dir)
 
 
 def _write_new_file(path: Path, data: bytes, *, file_number: int | None, replace: bool = False) -> None:

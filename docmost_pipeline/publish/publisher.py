@@ -39,7 +39,7 @@ from docmost_pipeline.publish import faults
 from docmost_pipeline.publish.copying import fsync_dir, fsync_tree_dirs, stage_copy, tree_digest, write_new_file
 from docmost_pipeline.publish.exchange import exchange_supported
 from docmost_pipeline.publish.space import (
-    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, Layout, PublishError, check_keep, check_space_name, describe_os_error,
+    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, Layout, Live, PublishError, check_keep, check_space_name, describe_os_error,
     live_state, locked, log, prepare_dirs,
 )
 from docmost_pipeline.publish.stamp import STAMP_NAME, make_stamp, new_version_id, stamp_bytes
@@ -99,21 +99,7 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
         if live.kind == "foreign":
             raise PublishError(f"refusing to publish {space!r}: {live.problem}")
 
-        needs_exchange = mode == "exchange" or live.kind in ("dir", "unmanaged")
-        effective_mode = mode
-        if needs_exchange:
-            supported, reason = exchange_supported(layout.staging)
-            if not supported:
-                if live.kind in ("dir", "unmanaged"):
-                    raise PublishError(
-                        f"{layout.live} is a real directory and replacing it atomically needs "
-                        f"renameat2(RENAME_EXCHANGE), which this filesystem does not support ({reason}); "
-                        f"move it away by hand, then publish again (symlink mode)"
-                    )
-                logger.warning("exchange publish mode is not supported under %s (%s); falling back to symlink mode",
-                               layout.output_dir, reason)
-                effective_mode = "symlink"
-
+        effective_mode = _effective_mode(layout, mode, live, logger)
         digest = tree_digest(tree_dir)
         if not force and live.stamp is not None and live.stamp.tree_sha256 == digest and live.mode == effective_mode:
             pruned = prune(layout, keep, logger)
@@ -128,20 +114,8 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
         latest = max(kept_versions(layout) + ([live.version] if live.version else []), default=None)
         version = new_version_id(latest)
         staged = layout.staging / version
-        try:
-            files, total_bytes = stage_copy(tree_dir, staged)
-            faults.kill_point("after_copy")
-            stamp = make_stamp(version, space, run_id=run_id, source_sha256=source_sha256, page_count=page_count,
-                               files=files, total_bytes=total_bytes, source=str(tree_dir), tree_sha256=digest)
-            write_new_file(staged / STAMP_NAME, stamp_bytes(stamp), file_number=files + 1)
-            fsync_tree_dirs(staged)
-            fsync_dir(layout.staging)
-        except OSError as error:
-            remove_quietly(staged)
-            raise PublishError(
-                f"staging a new version of {space!r} from {tree_dir} failed: {describe_os_error(error)}; "
-                f"the live version ({live.version or 'none'}) is untouched"
-            ) from error
+        files, total_bytes = _stage_version(tree_dir, staged, layout, version, live, run_id=run_id,
+                                            source_sha256=source_sha256, page_count=page_count, digest=digest)
         faults.kill_point("after_fsync")
         # The marker says "not live yet": recovery discards a version that still has one unless it is live, so a
         # crash before the switch never leaves a version that was never published among the kept ones.
@@ -165,6 +139,47 @@ def publish_tree(tree_dir: Path, output_dir: Path, space: str, *, run_id: str | 
     return PublishResult(version=version, previous_version=live.version, path=layout.live, seconds=seconds,
                          mode=effective_mode, pruned=tuple(pruned), cleaned=tuple(cleaned), files=files,
                          bytes=total_bytes)
+
+
+def _effective_mode(layout: Layout, mode: str, live: Live, logger) -> str:
+    """``mode``, or "symlink" when an exchange is needed and the filesystem cannot do one; a PublishError when the
+    live tree is a real directory, which only an exchange can replace atomically."""
+    needs_exchange = mode == "exchange" or live.kind in ("dir", "unmanaged")
+    effective_mode = mode
+    if needs_exchange:
+        supported, reason = exchange_supported(layout.staging)
+        if not supported:
+            if live.kind in ("dir", "unmanaged"):
+                raise PublishError(
+                    f"{layout.live} is a real directory and replacing it atomically needs "
+                    f"renameat2(RENAME_EXCHANGE), which this filesystem does not support ({reason}); "
+                    f"move it away by hand, then publish again (symlink mode)"
+                )
+            logger.warning("exchange publish mode is not supported under %s (%s); falling back to symlink mode",
+                           layout.output_dir, reason)
+            effective_mode = "symlink"
+    return effective_mode
+
+
+def _stage_version(tree_dir: Path, staged: Path, layout: Layout, version: str, live: Live, *, run_id: str | None,
+                   source_sha256: str | None, page_count: int | None, digest: str) -> tuple[int, int]:
+    """Copy ``tree_dir`` to ``staged`` with the stamp of ``version``, every file and directory fsynced; returns
+    (files, bytes). On failure the partial copy is removed and the live version stays as it is."""
+    try:
+        files, total_bytes = stage_copy(tree_dir, staged)
+        faults.kill_point("after_copy")
+        stamp = make_stamp(version, layout.space, run_id=run_id, source_sha256=source_sha256, page_count=page_count,
+                           files=files, total_bytes=total_bytes, source=str(tree_dir), tree_sha256=digest)
+        write_new_file(staged / STAMP_NAME, stamp_bytes(stamp), file_number=files + 1)
+        fsync_tree_dirs(staged)
+        fsync_dir(layout.staging)
+    except OSError as error:
+        remove_quietly(staged)
+        raise PublishError(
+            f"staging a new version of {layout.space!r} from {tree_dir} failed: {describe_os_error(error)}; "
+            f"the live version ({live.version or 'none'}) is untouched"
+        ) from error
+    return files, total_bytes
 
 
 def unpublish(output_dir: Path, space: str, *, missing_ok: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,

@@ -90,9 +90,9 @@ def _child(mode: str, zip_path: str, work: str) -> None:
         # The floor for this converter: markdown-it-py's block+inline parse of every page with the renderer's own
         # parser configuration (GFM tables, strikethrough, footnotes, $ math, ::: callouts, ==mark==), nothing
         # else (no escaping, no link resolution, no writing).
-        from docmost_pipeline.convert.markdown import _parser
+        from docmost_pipeline.convert.markdown.parsing import parser as markdown_parser
 
-        parser = _parser()
+        parser = markdown_parser()
         with zipfile.ZipFile(zip_path) as zf:
             texts = [zf.read(name).decode("utf-8") for name in zf.namelist() if name.endswith(".md")]
         start = time.perf_counter()

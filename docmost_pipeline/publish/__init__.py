@@ -4,10 +4,11 @@ No Dagster here: the Dagster layer and the ``docmost-pipeline publish|rollback|s
 call these functions.
 """
 
-from docmost_pipeline.publish.publisher import (
-    DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, DEFAULT_MODE, MODES, PublishError, PublishResult, SpaceStatus,
-    check_space_name, clean_leftovers, prune_versions, publish_tree, rollback, status, unpublish,
-)
+from docmost_pipeline.publish.publisher import DEFAULT_MODE, MODES, PublishResult, publish_tree, unpublish
+from docmost_pipeline.publish.report import SpaceStatus, status
+from docmost_pipeline.publish.restore import rollback
+from docmost_pipeline.publish.space import DEFAULT_KEEP, DEFAULT_LOCK_TIMEOUT, PublishError, check_space_name
+from docmost_pipeline.publish.versions import clean_leftovers, prune_versions
 from docmost_pipeline.publish.stamp import STAMP_NAME, Stamp, read_stamp
 
 __all__ = [

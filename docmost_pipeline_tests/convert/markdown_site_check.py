@@ -215,7 +215,8 @@ def _blocks(html: str, skip_classes: tuple[str, ...] = ()) -> list[str]:
 def fidelity_misses(zip_path: Path, build_dir: Path, min_chars: int = 20) -> tuple[int, list[str]]:
     """(text blocks checked, blocks missing): each block of text CommonMark renders for an exported page
     (math, code and footnote markers aside) must appear verbatim in the text of the page Docusaurus built."""
-    from docmost_pipeline.convert.markdown import _BodyRenderer, _parser
+    from docmost_pipeline.convert.markdown.parsing import parser
+    from docmost_pipeline.convert.markdown.repairs import repair_list_indentation, repair_malformed_tables
 
     # The reference is CommonMark's rendering of the export after the two structural repairs (list indentation,
     # merged-cell table): what is compared is the text, i.e. the escaping.
@@ -223,9 +224,11 @@ def fidelity_misses(zip_path: Path, build_dir: Path, min_chars: int = 20) -> tup
     pages = sorted(name for name in archive.namelist() if name.endswith(".md"))
     checked, misses = 0, []
     for index, page in enumerate(pages):
-        repairer = _BodyRenderer(lambda destination: LinkTarget(destination, "external"))
-        source = repairer._repair_malformed_tables(repairer._repair_list_indentation(archive.read(page).decode("utf-8")))
-        reference = _parser().render(source)
+        block_tokens = parser(blocks_only=True).parse
+        source = repair_malformed_tables(
+            repair_list_indentation(archive.read(page).decode("utf-8"), block_tokens), block_tokens, lambda *_: None
+        )
+        reference = parser().render(source)
         built_file = build_dir / "docs" / zip_path.stem / f"p{index:03d}" / "index.html"
         built_text = " ".join(" ".join(_blocks(built_file.read_text(encoding="utf-8"), ("katex",))).split())
         for block in _blocks(reference, ("math", "footnotes")):

@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2
 
 
 def page_key(source: str, fields: dict) -> str:
@@ -26,7 +26,7 @@ def page_key(source: str, fields: dict) -> str:
 
 
 class PageCache:
-    """Cache entries by page id: ``{"key", "links": [[raw, href, kind], ...], "warnings": [[kind, message], ...],
+    """Cache entries by page id: ``{"key", "links": [[raw, href, kind, title], ...], "warnings": [[kind, message], ...],
     "text"}``. ``hits``/``misses`` count this conversion's lookups."""
 
     def __init__(self, path: Path | None, fingerprint: str) -> None:

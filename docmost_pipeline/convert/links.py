@@ -31,7 +31,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
 from docmost_pipeline.convert.attachments import AttachmentPlan
@@ -50,6 +50,23 @@ class LinkTarget:
 
     href: str | None
     kind: str
+    # For a page of this space: its title, and the label texts Docmost's exporter writes instead of a title when
+    # a link's text was its own URL (the URL itself in a single-page export, the target's file name in a space
+    # export). The renderer shows the title for those, so both exports of a page convert alike.
+    title: str | None = field(default=None, compare=False)
+    placeholders: tuple[str, ...] = field(default=(), compare=False)
+
+
+def label_placeholders(raw: str) -> tuple[str, ...]:
+    """The texts an export writes as the label of a page link whose text was its URL (see ``LinkTarget``)."""
+    dest = raw.strip().strip("<>").strip()
+    parts = urlsplit(dest)
+    found = {dest}
+    if parts.scheme:
+        found.add(dest[len(f"{parts.scheme}://{parts.netloc}"):])
+    elif parts.path.endswith(".md") and not dest.startswith("/"):
+        found.add(unquote(posixpath.basename(parts.path))[: -len(".md")])
+    return tuple(sorted(found))
 
 
 PAGES_INDEX = "_docmost-pages.json"
@@ -111,8 +128,8 @@ def relative_href(from_dir: str, target: str) -> str:
     return encode_path(rel)
 
 
-def _as_pair(target: LinkTarget) -> tuple[str | None, str]:
-    return target.href, target.kind
+def _as_pair(target: LinkTarget) -> tuple[str | None, str, str | None]:
+    return target.href, target.kind, target.title
 
 
 def _normal(path: str) -> str:
@@ -158,11 +175,11 @@ class LinkResolver:
         return lambda raw: self.resolve(raw, node)
 
     def still_resolves(self, node: PageNode, recorded: list) -> bool:
-        """True when every recorded ``[raw, href, kind]`` of ``node`` resolves to the same target now. Warnings of
+        """True when every recorded ``[raw, href, kind, title]`` of ``node`` resolves to the same target now. Warnings of
         this check go nowhere: the caller replays the ones recorded with the page."""
         report, self.report = self.report, ConversionReport(space_slug=self.space_slug, space_name="")
         try:
-            return all(_as_pair(self.resolve(raw, node)) == (href, kind) for raw, href, kind in recorded)
+            return all(_as_pair(self.resolve(raw, node)) == tuple(rest) for raw, *rest in recorded)
         finally:
             self.report = report
 
@@ -183,12 +200,13 @@ class LinkResolver:
 
     def _doc(self, node: PageNode, target: PageNode, fragment: str, raw: str) -> LinkTarget:
         href = relative_href(node.doc_dir, target.doc_path)
+        page = {"title": target.title, "placeholders": label_placeholders(raw)}
         if fragment:
             if unquote(fragment) in self._target_heading_ids(target):
-                return LinkTarget(f"{href}#{quote(unquote(fragment), safe='')}", "doc")
+                return LinkTarget(f"{href}#{quote(unquote(fragment), safe='')}", "doc", **page)
             # Docmost heading ids are random and absent from the exported Markdown; the Docusaurus ids differ.
             self._warn(node, "dropped_fragment", f"#{fragment} of {raw!r} cannot be mapped; linking the page")
-        return LinkTarget(href, "doc")
+        return LinkTarget(href, "doc", **page)
 
     def _unresolved(self, node: PageNode, raw: str, why: str) -> LinkTarget:
         self._warn(node, "unresolved_link", f"{raw!r}: {why}; kept as plain text")

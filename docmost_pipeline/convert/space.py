@@ -177,7 +177,7 @@ def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
 
     def resolve(raw: str) -> LinkTarget:
         target = resolver.resolve(raw, node)
-        links.append([raw, target.href, target.kind])
+        links.append([raw, target.href, target.kind, target.title])
         return target
 
     rendered = render_body(source, resolve_link=resolve, page_title=node.title)

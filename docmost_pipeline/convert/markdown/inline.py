@@ -38,6 +38,11 @@ _INLINE_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]")
 _FLOW_EDIT_TRIGGER = re.compile(r"[\[<=$~{}]|:[A-Za-z]|import|export")
 
 
+def _plain_label(label: str) -> str:
+    """A link label as text: Markdown backslash escapes removed (the exporter escapes ``_``, ``-`` and the like)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", label).strip()
+
+
 class InlineRenderer:
     """Inline edits for one page: the page's link resolution, parser env and warnings (the block renderer,
     ``renderer._BodyRenderer``, extends it with the page's blocks)."""
@@ -152,6 +157,9 @@ class InlineRenderer:
             return [(node.start, node.end, "")]
         if target.href is None:
             return [(node.start, label_start, ""), *label_edits, (label_end, node.end, "")]
+        label = _plain_label(content[label_start:label_end])
+        if target.title and label != target.title and label in target.placeholders:
+            label_edits = [(label_start, label_end, escape_literal(target.title))]
         return [*label_edits, (dest_start, dest_end, encode_href(target.href))]
 
     def _image_edits(self, content: str, node: Span) -> list[Edit]:

@@ -38,7 +38,7 @@ def _default_interrupts() -> None:
 def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     """Start the Docmost test server on a free 127.0.0.1 port; returns (process, base URL)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "docmost_pipeline_tests.docmost_server", "--port", "0",
+        [sys.executable, "-m", "docmost_pipeline.emulator", "--port", "0",
          "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
         cwd=str(REPO_ROOT),
         env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))},

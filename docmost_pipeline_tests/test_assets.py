@@ -16,11 +16,12 @@ from dagster import DagsterEventType, instance_for_test
 
 from docmost_pipeline import assets as assets_module
 from docmost_pipeline.assets import ASSET_NAMES, build_assets
+from docmost_pipeline.emulator import DocmostTestServer
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.resources import close_cached_clients
 from docmost_pipeline_tests.dagster_support import RECORDED_SPACES, make_resources, make_settings, sync_space
-from docmost_pipeline_tests.docmost_server import DocmostTestServer
 
-# Pages in Docmost's page tree per recorded space (fixtures README) and the number the converter drops on purpose
+# Pages in Docmost's page tree per recorded space (recordings README) and the number the converter drops on purpose
 # (untitled pages without content or children) is reported in the metadata; everything else must be live.
 API_PAGES = {"collisions": 7, "content-gallery": 20, "engineering": 100, "general": 0, "hangul-docs": 34}
 
@@ -79,7 +80,7 @@ def test_metadata_is_present_and_numeric(synced):
             value = materialization.metadata[key].value
             assert type(value) is kind, (name, key, value)
     raw = result.asset_materializations_for_node("raw_export")[0].metadata
-    assert raw["bytes"].value == (Path(__file__).parent / "fixtures/docmost-0.95/engineering.zip").stat().st_size
+    assert raw["bytes"].value == (RECORDINGS_DIR / "engineering.zip").stat().st_size
     assert len(raw["sha256"].value) == 64
     assert raw["docmost_version"].value == "0.95.0"
     extracted = result.asset_materializations_for_node("extracted_markdown")[0].metadata

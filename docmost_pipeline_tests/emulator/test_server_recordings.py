@@ -1,4 +1,4 @@
-"""The test server speaks Docmost 0.95: its answers to the recorded requests equal the recorded responses."""
+"""docmost_pipeline.emulator speaks Docmost 0.95: its answers to the recorded requests equal the recorded responses."""
 
 from __future__ import annotations
 

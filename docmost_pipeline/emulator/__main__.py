@@ -1,6 +1,7 @@
 """Run the Docmost test server standalone: ``python -m docmost_pipeline.emulator --port PORT``.
 
-Prints the base URL on the first line of stdout (so a parent process can read it), then serves until
+Prints the base URL on the first line of stdout (so a parent process can read it) and, on stderr, which
+recordings it serves (the directory, so an installed copy is told apart from a checkout), then serves until
 interrupted. Used by ``make run`` (``docmost_pipeline.devrun``) as the demo Docmost when none is configured, and by
 ``benchmarks/download.py``. Needs nothing but the installed package: the recordings are its package data.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.emulator.server import DEFAULT_EMAIL, DEFAULT_PASSWORD, DocmostTestServer
 
 
@@ -26,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                                auth_window_seconds=args.auth_window)
     print(server.base_url, flush=True)
     print(f"Docmost test server (recorded Docmost 0.95 responses) serving on {server.base_url}; "
-          f"login email {args.email}", file=sys.stderr, flush=True)
+          f"login email {args.email}; recordings {RECORDINGS_DIR}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

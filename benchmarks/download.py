@@ -1,6 +1,6 @@
 """Benchmark: download a generated 500 MB space export from the Docmost test server through DocmostClient.
 
-Starts ``python -m docmost_pipeline_tests.docmost_server`` in a child process (so the generator's work and memory
+Starts ``python -m docmost_pipeline.emulator`` in a child process (so the generator's work and memory
 are not counted), asks it over ``POST /__control__/faults`` for a large generated space, downloads the export
 with :class:`DocmostClient` and prints wall time, throughput and this process's peak RSS. Exit status 1 when the
 peak RSS reaches the budget (default 150 MB).
@@ -21,11 +21,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from docmost_pipeline.docmost import DocmostClient  # noqa: E402
-from docmost_pipeline_tests.docmost_server import DEFAULT_EMAIL, DEFAULT_PASSWORD  # noqa: E402
+from docmost_pipeline.docmost import DocmostClient
+from docmost_pipeline.emulator import DEFAULT_EMAIL, DEFAULT_PASSWORD
 
 
 def peak_rss_mb() -> float:
@@ -38,8 +35,8 @@ def main() -> int:
     parser.add_argument("--max-rss-mb", type=float, default=150.0)
     args = parser.parse_args()
 
-    server = subprocess.Popen([sys.executable, "-m", "docmost_pipeline_tests.docmost_server", "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "docmost_pipeline.emulator", "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         base_url = server.stdout.readline().strip()
         if not base_url.startswith("http://127.0.0.1:"):

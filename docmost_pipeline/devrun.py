@@ -1,9 +1,10 @@
 """``make run``: start ``dagster dev`` (webserver + daemon) on 127.0.0.1 for this project.
 
 ``python -m docmost_pipeline.devrun --port 3030``: loads ``.env``, validates the configuration (one clear line on
-error), and when DOCMOST_BASE_URL is unset starts the project's Docmost test server as a subprocess on a free
-127.0.0.1 port with demo credentials, points DOCMOST_* at it and says so loudly, so a newcomer sees a full run
-without a Docmost. The demo server is stopped when dagster exits (or on Ctrl-C / SIGTERM).
+error), and when DOCMOST_BASE_URL is unset starts the project's Docmost test server
+(``python -m docmost_pipeline.emulator``) as a subprocess on a free 127.0.0.1 port with demo credentials, points
+DOCMOST_* at it and says so loudly, so a newcomer sees a full run without a Docmost. The demo server is stopped
+when dagster exits (or on Ctrl-C / SIGTERM).
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ def _default_interrupts() -> None:
 
 
 def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """Start the Docmost test server on a free 127.0.0.1 port; returns (process, base URL)."""
+    """Start the Docmost test server (``docmost_pipeline.emulator``, part of the installed package with its
+    recordings) on a free 127.0.0.1 port; returns (process, base URL)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "docmost_pipeline_tests.docmost_server", "--port", "0",
+        [sys.executable, "-m", "docmost_pipeline.emulator", "--port", "0",
          "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD],
-        cwd=str(REPO_ROOT),
-        env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))},
+        env=env,
         stdout=subprocess.PIPE,
         text=True,
         preexec_fn=_default_interrupts,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from docmost_pipeline_tests.docmost_server import DocmostTestServer
+from docmost_pipeline.emulator import DocmostTestServer
 
 
 @pytest.fixture

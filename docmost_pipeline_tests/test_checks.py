@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +15,11 @@ from docmost_pipeline.checks import (
     name_follows_slug_rules,
 )
 from docmost_pipeline.convert.space import convert_space
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.export.extract import extract_zip
 from docmost_pipeline_tests.convert.conftest import ExportBuilder
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 
 
 @pytest.fixture

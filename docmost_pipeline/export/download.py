@@ -1,7 +1,7 @@
 """Fetch a complete raw export of one Docmost space into a directory (the "raw export" on disk).
 
 Owns the step client -> files. Docmost 0.95's space export silently drops pages whose sanitized file names
-collide (see the fixtures README, Collisions addendum), so the export is cross-checked by ``pageId`` against the
+collide (see the recordings README, Collisions addendum), so the export is cross-checked by ``pageId`` against the
 page tree from the API and every missing page is fetched on its own with ``POST /api/pages/export``.
 
 Layout written into ``dest_dir`` (which must be new or empty):

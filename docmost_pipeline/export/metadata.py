@@ -6,7 +6,7 @@ exactly the same files, with the same :class:`ExportMetadataError` message namin
 
 The file maps each page's ZIP path, every segment passed through ``encodeURIComponent``, to ``pageId``,
 ``slugId``, ``icon``, ``position``, ``parentPath`` (the parent's key, ``null`` at the root), ``createdAt`` and
-``updatedAt``; plus ``version`` and ``exportedAt`` at the top (see the fixtures README).
+``updatedAt``; plus ``version`` and ``exportedAt`` at the top (see the recordings README).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class ExtractionLimits:
 
     ``max_ratio`` applies to every entry whose uncompressed size is at least ``ratio_floor_bytes`` (small text
     files legitimately compress 20:1 and more) and to the archive as a whole. Real Docmost exports stay under
-    13:1 (see the recorded fixtures), so the default of 200 leaves a wide margin.
+    13:1 (see the recordings), so the default of 200 leaves a wide margin.
     """
 
     max_entries: int = 100_000

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.model import Attachment, ExportedPage, ExtractedExport
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 SPACE_ZIPS = {
     "engineering": "Engineering",
     "hangul-docs": "한글 문서",

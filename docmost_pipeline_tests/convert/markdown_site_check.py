@@ -22,9 +22,9 @@ from docmost_pipeline import sitebuild
 from docmost_pipeline.convert.frontmatter import dump_front_matter
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown import render_body
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "docmost_pipeline_tests" / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 SPACE_ZIPS = ("content-gallery.zip", "engineering.zip", "hangul-docs.zip")
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown import CALLOUT_ADMONITIONS, RenderedBody, render_body
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 
 
 class RecordingResolver:

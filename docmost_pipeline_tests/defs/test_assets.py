@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, instance_for_test
 
+from docmost_pipeline.emulator import DocmostTestServer
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.defs.assets import ASSET_NAMES
 from docmost_pipeline.defs.resources import close_cached_clients
 from docmost_pipeline_tests.dagster_support import (
@@ -24,10 +26,8 @@ from docmost_pipeline_tests.dagster_support import (
     sync_assets,
     sync_space,
 )
-from docmost_pipeline_tests.docmost_server import DocmostTestServer
-from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
 
-# Pages in Docmost's page tree per recorded space (fixtures README) and the number the converter drops on purpose
+# Pages in Docmost's page tree per recorded space (recordings README) and the number the converter drops on purpose
 # (untitled pages without content or children) is reported in the metadata; everything else must be live.
 API_PAGES = {"collisions": 7, "content-gallery": 20, "engineering": 100, "general": 0, "hangul-docs": 34}
 
@@ -86,7 +86,7 @@ def test_metadata_is_present_and_numeric(synced):
             value = materialization.metadata[key].value
             assert type(value) is kind, (name, key, value)
     raw = result.asset_materializations_for_node("raw_export")[0].metadata
-    assert raw["bytes"].value == (FIXTURES_DIR / "engineering.zip").stat().st_size
+    assert raw["bytes"].value == (RECORDINGS_DIR / "engineering.zip").stat().st_size
     assert len(raw["sha256"].value) == 64
     assert raw["docmost_version"].value == "0.95.0"
     extracted = result.asset_materializations_for_node("extracted_markdown")[0].metadata

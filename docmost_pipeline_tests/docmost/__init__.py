@@ -1,1 +1,1 @@
-"""Tests of the Docmost client and the Docmost test server."""
+"""Tests of the Docmost client (against the Docmost test server, docmost_pipeline.emulator)."""

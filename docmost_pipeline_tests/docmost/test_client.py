@@ -20,7 +20,7 @@ from docmost_pipeline.docmost import (
     DocmostNotFound,
     DocmostUnavailable,
 )
-from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 
 SPACES = "/api/spaces/"
 SIDEBAR = "/api/pages/sidebar-pages"
@@ -250,7 +250,7 @@ def test_export_is_streamed_to_file_with_size_and_hash(docmost_server, tmp_path)
 
     with make_client(docmost_server) as client:
         download = client.export_space(space_id(client, "engineering"), tmp_path / "engineering.zip")
-    recorded = (FIXTURES_DIR / "engineering.zip").read_bytes()
+    recorded = (RECORDINGS_DIR / "engineering.zip").read_bytes()
     assert download.path.read_bytes() == recorded
     assert download.bytes == len(recorded)
     assert download.sha256 == hashlib.sha256(recorded).hexdigest()
@@ -318,7 +318,7 @@ def test_export_with_a_true_content_length_downloads_whole(docmost_server, tmp_p
     docmost_server.faults.declare_length(EXPORT)
     with make_client(docmost_server) as client:
         download = client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
-    recorded = (FIXTURES_DIR / "engineering.zip").read_bytes()
+    recorded = (RECORDINGS_DIR / "engineering.zip").read_bytes()
     assert download.path.read_bytes() == recorded
     [response] = wait_for_declared_length_responses(docmost_server, 1)
     assert response.declared == response.sent == len(recorded)
@@ -329,7 +329,7 @@ def test_body_shorter_than_its_content_length_is_an_interrupted_download(docmost
     with make_client(docmost_server) as client:
         engineering = space_id(client, "engineering")
         download = client.export_space(engineering, tmp_path / "ok.zip")
-        assert download.path.read_bytes() == (FIXTURES_DIR / "engineering.zip").read_bytes()
+        assert download.path.read_bytes() == (RECORDINGS_DIR / "engineering.zip").read_bytes()
         assert docmost_server.count(EXPORT) == 2  # the short body was retried
         docmost_server.faults.declare_length(EXPORT, send_bytes=20_000, times=10)
         with pytest.raises(DocmostUnavailable, match=r"received 20000 bytes, expected 75870\); gave up after 4"):
@@ -341,7 +341,7 @@ def test_connection_reset_mid_download_is_retried(docmost_server, tmp_path):
     docmost_server.faults.reset_connection(EXPORT, after_bytes=20_000, times=1)
     with make_client(docmost_server) as client:
         download = client.export_space(space_id(client, "engineering"), tmp_path / "e.zip")
-    assert download.path.read_bytes() == (FIXTURES_DIR / "engineering.zip").read_bytes()
+    assert download.path.read_bytes() == (RECORDINGS_DIR / "engineering.zip").read_bytes()
     assert docmost_server.count(EXPORT) == 2
 
 
@@ -369,7 +369,7 @@ def test_page_export_returns_a_zip_of_that_page(docmost_server, tmp_path):
         pages = client.list_pages(space_id(client, "collisions"))
         lost = next(p for p in pages if p.slug_id == "QFeHBE952J")
         download = client.export_page(lost.id, tmp_path / "page.zip")
-    assert download.path.read_bytes() == (FIXTURES_DIR / "page-exports" / "QFeHBE952J.attachments.zip").read_bytes()
+    assert download.path.read_bytes() == (RECORDINGS_DIR / "page-exports" / "QFeHBE952J.attachments.zip").read_bytes()
 
 
 # --- spaces appearing and disappearing ---------------------------------------------------------------------

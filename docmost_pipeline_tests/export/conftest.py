@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.model import SidebarPage
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 API = FIXTURES / "api"
 
 

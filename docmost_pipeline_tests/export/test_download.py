@@ -8,9 +8,9 @@ import zipfile
 import pytest
 
 from docmost_pipeline.docmost import DocmostClient
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.export.download import RawExport, RawExportError, download_space
 from docmost_pipeline.export.metadata import ExportMetadataError, read_export_metadata
-from docmost_pipeline_tests.docmost_server.recordings import FIXTURES_DIR
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_collisions_space_recovers_exactly_the_three_dropped_pages(client, docmo
     assert len(tree) == 7
     by_slug_id = {p.slug_id: p for p in tree}
     # Ground truth from the recording itself: the ZIP's metadata lacks exactly these three pages.
-    recorded_ids = set(page_ids_in(FIXTURES_DIR / "collisions.zip"))
+    recorded_ids = set(page_ids_in(RECORDINGS_DIR / "collisions.zip"))
     expected = [p.id for p in tree if p.id not in recorded_ids]
     assert len(expected) == 3
     assert raw.recovered_page_ids == expected
@@ -56,7 +56,7 @@ def test_engineering_export_is_complete_without_recovery(client, tmp_path):
     raw = download_space(client, spaces_by_slug(client)["engineering"], tmp_path / "raw")
     assert raw.recovered_page_ids == []
     assert raw.docmost_version == "0.95.0"
-    assert raw.zip_path.read_bytes() == (FIXTURES_DIR / "engineering.zip").read_bytes()
+    assert raw.zip_path.read_bytes() == (RECORDINGS_DIR / "engineering.zip").read_bytes()
     assert raw.bytes == 75870 and len(raw.sha256) == 64
     assert len(raw.tree()) == 100
     assert not (tmp_path / "raw" / "pages").exists()

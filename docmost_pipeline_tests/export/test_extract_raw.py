@@ -216,8 +216,8 @@ def test_recovered_page_keeps_its_attachments_through_download_and_extraction(do
     """A page with 8 attachments (images, files, video) dropped from the space export, together with the files only
     it uses: its single-page export alone brings them back, and they end up in the extracted export."""
     from docmost_pipeline.docmost import DocmostClient
+    from docmost_pipeline.emulator.recordings import page_attachment_files, referenced_attachment_ids
     from docmost_pipeline.export.download import download_space
-    from docmost_pipeline_tests.docmost_server.recordings import page_attachment_files, referenced_attachment_ids
 
     gallery = docmost_server.space_by_slug("content-gallery")
     media_id = next(pid for pid, page in gallery.pages.items() if page["title"] == "Images, Files & Media")

@@ -12,7 +12,7 @@ from docmost_pipeline.export.incremental import Base, plan_export
 from docmost_pipeline.export.manifest import ManifestEntry, ManifestError, PageManifest, diff_manifests
 from docmost_pipeline.export.pageindex import PageIndex, link_targets, slug_key
 from docmost_pipeline.model import Space
-from docmost_pipeline_tests.docmost_server.recordings import API_DIR
+from docmost_pipeline.emulator.recordings import API_DIR
 
 NOW = 2_000_000_000.0
 

@@ -15,9 +15,10 @@ import pytest
 
 from docmost_pipeline import sitebuild
 from docmost_pipeline.convert import convert_space
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.export.extract import extract_zip
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docmost-0.95"
+FIXTURES = RECORDINGS_DIR
 # Space slug -> space name, as the recorded server lists them (api/spaces-list.*.json and the Collisions addendum).
 SPACES = {
     "engineering": "Engineering",

@@ -1,10 +1,16 @@
 """Loads the recorded Docmost 0.95 responses into the data the test server serves.
 
-Owns the translation from ``docmost_pipeline_tests/fixtures/docmost-0.95/`` (recorded JSON, headers and ZIPs) to
-plain Python structures: one :class:`SpaceData` per space with its API item, every page as a sidebar item, the
-export ZIP bytes and the recorded response headers. Pages that no recorded sidebar response covers are derived
-from the ZIP's ``docmost-metadata.json`` (``parentPath``, ``position``) with the title taken from the page's
-``# Title`` line. Nothing here does HTTP.
+Owns the translation from :data:`RECORDINGS_DIR` (``data/docmost-0.95/`` beside this module, package data of
+``docmost_pipeline``: recorded JSON, headers and ZIPs, described in its ``README.md``) to plain Python structures:
+one :class:`SpaceData` per space with its API item, every page as a sidebar item, the export ZIP bytes and the
+recorded response headers. Pages that no recorded sidebar response covers are derived from the ZIP's
+``docmost-metadata.json`` (``parentPath``, ``position``) with the title taken from the page's ``# Title`` line.
+Nothing here does HTTP.
+
+Every file under :data:`RECORDINGS_DIR` other than its README is read by the server except ``api/index.json``,
+``api/export-timings.json``, ``api/auth-login.ok.*``, ``api/spaces-list.limit-2.*`` and the
+``login.unknown-email`` / ``no-cookie.export`` error recordings. Those stay with the rest because ``index.json``
+and the README describe the set as one recording, and the server's tests compare its answers with them.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "docmost-0.95"
-API_DIR = FIXTURES_DIR / "api"
+#: The recorded Docmost 0.95 responses, shipped inside the package (pyproject.toml's package data). Tests that read
+#: recordings directly (to compare with what the server answers, or as input ZIPs) take them from here too.
+RECORDINGS_DIR = Path(__file__).resolve().parent / "data" / "docmost-0.95"
+API_DIR = RECORDINGS_DIR / "api"
 
 ADMIN_USER_ID = "01a2006a-081a-789c-a57b-308f6474f545"
 WORKSPACE_ID = "01a2006a-0821-77d3-9eac-1cab9a252a7f"
@@ -255,7 +263,7 @@ def _load_recorded_spaces() -> tuple[SpaceData, ...]:
         space = SpaceData(item=item)
         zip_name = RECORDED_EXPORTS.get(item["slug"])
         if zip_name:
-            space.export_zip = (FIXTURES_DIR / zip_name).read_bytes()
+            space.export_zip = (RECORDINGS_DIR / zip_name).read_bytes()
             space.export_headers = load_api_json(f"export.{item['slug']}.headers.json")["headers"]
             metadata, markdown = read_zip_metadata(space.export_zip)
             space.page_markdown = markdown
@@ -274,7 +282,8 @@ def recorded_page_exports() -> dict[tuple[str, bool, bool], PageExportRecording]
         data = json.loads(path.read_text(encoding="utf-8"))
         body = data["request"]["body"]
         key = (body["pageId"], bool(body["includeAttachments"]), bool(body["includeChildren"]))
-        recordings[key] = PageExportRecording(data["status"], data["headers"], (FIXTURES_DIR / data["body_file"]).read_bytes())
+        body_bytes = (RECORDINGS_DIR / data["body_file"]).read_bytes()
+        recordings[key] = PageExportRecording(data["status"], data["headers"], body_bytes)
     return recordings
 
 
@@ -284,13 +293,13 @@ def metadata_key(entry_name: str) -> str:
 
 
 def sanitize_file_name(title: str | None) -> str:
-    """Approximate Docmost 0.95's file name for a title (see the fixtures README: `/ : "` removed, trailing spaces)."""
+    """Approximate Docmost 0.95's file name for a title (recordings README: `/ : "` removed, trailing spaces)."""
     name = (title or "").translate({ord(c): None for c in '/:"?*<>|\\'}).rstrip() or "untitled"
     encoded = name.encode("utf-8")[:255]
     return encoded.decode("utf-8", errors="ignore")
 
 
-# When the Collisions recordings were made (fixtures README, addendum): the times of pages without recorded metadata.
+# When the Collisions recordings were made (recordings README, addendum): the times of pages without recorded metadata.
 UNRECORDED_PAGE_TIME = "2026-11-21T23:45:50.000Z"
 
 

@@ -1,12 +1,13 @@
 """The project's Docmost test server: a real HTTP server on 127.0.0.1 speaking Docmost 0.95's API.
 
 Owns request handling. Serves the recorded spaces (Engineering, 한글 문서, Content Gallery, Collisions and the empty
-General space) from ``docmost_pipeline_tests/fixtures/docmost-0.95/`` with Docmost's response shapes: login with
-the ``authToken`` cookie and the auth rate limit (10 requests per window, 429 + ``retry-after-auth``), cursor
-pagination of spaces and sidebar pages (base64url cursors, ``meta`` exactly as recorded; optionally the legacy
-page-number form), space exports as the recorded ZIP bytes (chunked), single-page exports (recorded where
-recorded, synthesised otherwise), ``/api/pages/info`` and the recorded error bodies. Faults are injected through
-:class:`~docmost_pipeline_tests.docmost_server.faults.Faults` (``server.faults``) or ``POST /__control__/faults``.
+General space) from the package's recordings (``docmost_pipeline/emulator/data/docmost-0.95/``, loaded by
+:mod:`~docmost_pipeline.emulator.recordings`) with Docmost's response shapes: login with the ``authToken`` cookie
+and the auth rate limit (10 requests per window, 429 + ``retry-after-auth``), cursor pagination of spaces and
+sidebar pages (base64url cursors, ``meta`` exactly as recorded; optionally the legacy page-number form), space
+exports as the recorded ZIP bytes (chunked), single-page exports (recorded where recorded, synthesised
+otherwise), ``/api/pages/info`` and the recorded error bodies. Faults are injected through
+:class:`~docmost_pipeline.emulator.faults.Faults` (``server.faults``) or ``POST /__control__/faults``.
 
 Loopback only: :class:`DocmostTestServer` refuses any other bind address.
 """
@@ -31,15 +32,15 @@ from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, urlencode
 
-from docmost_pipeline_tests.docmost_server import recordings
-from docmost_pipeline_tests.docmost_server.faults import (
+from docmost_pipeline.emulator import recordings
+from docmost_pipeline.emulator.faults import (
     HTTP_OPERATIONS,
     DeclaredLength,
     DeclaredLengthResponse,
     Faults,
 )
-from docmost_pipeline_tests.docmost_server.large_export import large_export_stream
-from docmost_pipeline_tests.docmost_server.recordings import SpaceData, dumps, recorded_error
+from docmost_pipeline.emulator.large_export import large_export_stream
+from docmost_pipeline.emulator.recordings import SpaceData, dumps, recorded_error
 
 DEFAULT_EMAIL = "admin@example.com"
 DEFAULT_PASSWORD = "fixture-password"

@@ -1,7 +1,9 @@
-"""Run the Docmost test server standalone: ``python -m docmost_pipeline_tests.docmost_server --port PORT``.
+"""Run the Docmost test server standalone: ``python -m docmost_pipeline.emulator --port PORT``.
 
-Prints the base URL on the first line of stdout (so a parent process can read it), then serves until
-interrupted. Used by ``make run`` as the demo Docmost when none is configured, and by ``benchmarks/download.py``.
+Prints the base URL on the first line of stdout (so a parent process can read it) and, on stderr, which
+recordings it serves (the directory, so an installed copy is told apart from a checkout), then serves until
+interrupted. Used by ``make run`` (``docmost_pipeline.devrun``) as the demo Docmost when none is configured, and by
+``benchmarks/download.py``. Needs nothing but the installed package: the recordings are its package data.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from docmost_pipeline_tests.docmost_server.server import DEFAULT_EMAIL, DEFAULT_PASSWORD, DocmostTestServer
+from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
+from docmost_pipeline.emulator.server import DEFAULT_EMAIL, DEFAULT_PASSWORD, DocmostTestServer
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m docmost_pipeline_tests.docmost_server",
+    parser = argparse.ArgumentParser(prog="python -m docmost_pipeline.emulator",
                                      description="Serve the recorded Docmost 0.95 spaces on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free one)")
     parser.add_argument("--email", default=DEFAULT_EMAIL, help=f"accepted login email (default {DEFAULT_EMAIL})")
@@ -24,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     server = DocmostTestServer(port=args.port, email=args.email, password=args.password,
                                auth_window_seconds=args.auth_window)
     print(server.base_url, flush=True)
-    print(f"Docmost test server (recorded Docmost 0.95 fixtures) serving on {server.base_url}; "
-          f"login email {args.email}", file=sys.stderr, flush=True)
+    print(f"Docmost test server (recorded Docmost 0.95 responses) serving on {server.base_url}; "
+          f"login email {args.email}; recordings {RECORDINGS_DIR}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""The test server speaks Docmost 0.95: its answers to the recorded requests equal the recorded responses."""
+"""docmost_pipeline.emulator speaks Docmost 0.95: its answers to the recorded requests equal the recorded responses."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from docmost_pipeline_tests.docmost_server.recordings import API_DIR, FIXTURES_DIR
+from docmost_pipeline.emulator.recordings import API_DIR, RECORDINGS_DIR
 
 INDEX = json.loads((API_DIR / "index.json").read_text(encoding="utf-8"))
 JSON_LISTS = [e for e in INDEX if e["status"] == 200 and e["path"] in ("/api/spaces/", "/api/pages/sidebar-pages")]
@@ -37,7 +37,7 @@ def test_list_answers_equal_the_recording_byte_for_byte(docmost_server, entry):
         response = http.post(entry["path"], json=entry["request_body"])
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json; charset=utf-8"
-    assert response.content == (FIXTURES_DIR / entry["body_file"]).read_bytes()
+    assert response.content == (RECORDINGS_DIR / entry["body_file"]).read_bytes()
 
 
 def test_collisions_sidebar_equals_its_recording(docmost_server):
@@ -59,7 +59,7 @@ def test_error_answers_equal_the_recording(docmost_server, entry):
         else:
             response = http.post(entry["path"], json=entry["request_body"])
     assert response.status_code == entry["status"]
-    assert response.content == (FIXTURES_DIR / entry["body_file"]).read_bytes()
+    assert response.content == (RECORDINGS_DIR / entry["body_file"]).read_bytes()
 
 
 def test_eleventh_login_within_the_window_is_rate_limited_like_docmost(docmost_server):
@@ -95,7 +95,7 @@ def test_login_sets_the_auth_cookie_like_the_recording(docmost_server):
 
 @pytest.mark.parametrize("entry", EXPORTS, ids=[e["name"] for e in EXPORTS])
 def test_space_export_is_the_recorded_zip_with_the_recorded_headers(docmost_server, entry):
-    recorded = json.loads((FIXTURES_DIR / entry["headers_file"]).read_text(encoding="utf-8"))
+    recorded = json.loads((RECORDINGS_DIR / entry["headers_file"]).read_text(encoding="utf-8"))
     with logged_in(docmost_server) as http:
         response = http.post(entry["path"], json=entry["request_body"])
     assert response.status_code == 200
@@ -104,7 +104,7 @@ def test_space_export_is_the_recorded_zip_with_the_recorded_headers(docmost_serv
         assert response.headers[name] == headers[name]
     assert "content-length" not in response.headers
     slug = entry["name"].split(".", 1)[1]
-    assert response.content == (FIXTURES_DIR / f"{slug}.zip").read_bytes()
+    assert response.content == (RECORDINGS_DIR / f"{slug}.zip").read_bytes()
 
 
 def test_recorded_page_exports_are_served_byte_for_byte(docmost_server):
@@ -113,7 +113,7 @@ def test_recorded_page_exports_are_served_byte_for_byte(docmost_server):
             recorded = json.loads(path.read_text(encoding="utf-8"))
             response = http.post("/api/pages/export", json=recorded["request"]["body"])
             assert response.status_code == 200
-            assert response.content == (FIXTURES_DIR / recorded["body_file"]).read_bytes(), path.name
+            assert response.content == (RECORDINGS_DIR / recorded["body_file"]).read_bytes(), path.name
             headers = dict((k.lower(), v) for k, v in recorded["headers"])
             assert response.headers["content-type"] == headers["content-type"]
             assert response.headers["content-disposition"] == headers["content-disposition"]
@@ -154,7 +154,7 @@ def test_control_endpoint_steers_faults_over_http(docmost_server):
 
 
 def test_server_refuses_non_loopback_addresses():
-    from docmost_pipeline_tests.docmost_server import DocmostTestServer
+    from docmost_pipeline.emulator import DocmostTestServer
 
     with pytest.raises(ValueError, match="loopback"):
         DocmostTestServer(host="0.0.0.0")
@@ -165,7 +165,7 @@ def test_synthesised_page_export_has_the_recorded_attachment_layout():
     import io
     import zipfile
 
-    from docmost_pipeline_tests.docmost_server import recordings
+    from docmost_pipeline.emulator import recordings
 
     engineering = next(s for s in recordings.load_recorded_spaces() if s.slug == "engineering")
     page = next(p for p in engineering.pages.values() if p["title"] == "Architecture Overview")
@@ -173,7 +173,7 @@ def test_synthesised_page_export_has_the_recorded_attachment_layout():
     files = recordings.page_attachment_files(engineering, markdown)
     synthesised = recordings.synthesize_page_zip(page, markdown, engineering.page_metadata[page["id"]],
                                                  "2026-11-21T23:46:01.750Z", files)
-    recorded = FIXTURES_DIR / "page-exports" / "architecture-overview.att-1.children-0.zip"
+    recorded = RECORDINGS_DIR / "page-exports" / "architecture-overview.att-1.children-0.zip"
     with zipfile.ZipFile(io.BytesIO(synthesised)) as ours, zipfile.ZipFile(recorded) as theirs:
         assert ours.namelist() == theirs.namelist()
         for name in theirs.namelist():

@@ -39,8 +39,7 @@ from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
 from docmost_pipeline.defs.partitions import GROUP_NAME, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import DocmostResource, OutputResource
 from docmost_pipeline.docmost.errors import DocmostAuthError
-from docmost_pipeline.export.download import download_space
-from docmost_pipeline.export.incremental import IncrementalUnusable, SyncPlan, find_base, plan_export, update_space
+from docmost_pipeline.export.incremental import export_changes
 from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline.export.extract import extract_raw_export
 from docmost_pipeline.model import ExtractedExport
@@ -206,17 +205,11 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
 def export_space_changes(context: AssetExecutionContext, client, space, manifest, output: OutputResource, *,
                          full: bool):
     """The raw export of this run: incremental on the newest usable previous one when the plan allows it."""
-    raw_root = output.work_dirs.raw(space.slug, context.run.run_id)
-    plan = plan_export(manifest, find_base(raw_root.parent, exclude=raw_root), force_full=full,
-                       full_every=output.full_sync_every, max_changed_share=output.incremental_max_changed)
-    context.log.info(f"space {space.slug}: {plan.mode} export ({plan.reason}); changes: {plan.changed}")
-    if plan.mode == "incremental":
-        try:
-            return update_space(client, space, manifest, plan, fresh_dir(raw_root)), plan
-        except IncrementalUnusable as exc:
-            context.log.warning(f"space {space.slug}: incremental export not possible ({exc}); exporting it all")
-            plan = SyncPlan("full", str(exc))
-    return download_space(client, space, fresh_dir(raw_root), manifest), plan
+    dest = output.work_dirs.raw(space.slug, context.run.run_id)
+    raw, plan = export_changes(client, space, manifest, dest, bases=dest.parent, force_full=full,
+                               full_every=output.full_sync_every, max_changed_share=output.incremental_max_changed)
+    context.log.info(f"space {space.slug}: {raw.mode} export ({plan.reason}); changes: {plan.changed}")
+    return raw, plan
 
 
 @asset(

@@ -24,6 +24,7 @@ from pathlib import Path
 from docmost_pipeline.docmost.errors import DocmostForbidden, DocmostNotFound
 from docmost_pipeline.export.download import (
     MANIFEST,
+    download_space,
     PAGES_DIR,
     SPACE_ZIP,
     RawExport,
@@ -187,6 +188,30 @@ def update_space(client, space: Space, manifest: PageManifest, plan: SyncPlan, d
     return raw
 
 
+def export_changes(client, space: Space, manifest: PageManifest, dest_dir: Path, *, bases: Path,
+                   force_full: bool = False, full_every: float = DEFAULT_FULL_EVERY,
+                   max_changed_share: float = DEFAULT_MAX_CHANGED_SHARE) -> tuple[RawExport, SyncPlan]:
+    """The raw export of ``space`` into ``dest_dir``: incremental on the newest usable raw export found in
+    ``bases`` (the space's folder of raw exports) when :func:`plan_export` allows it, else full."""
+    plan = plan_export(manifest, find_base(Path(bases), exclude=Path(dest_dir)), force_full=force_full,
+                       full_every=full_every, max_changed_share=max_changed_share)
+    log.info("space %s: %s export (%s); changes: %s", space.slug, plan.mode, plan.reason, plan.changed)
+    if plan.mode == "incremental":
+        try:
+            return update_space(client, space, manifest, plan, _empty(dest_dir)), plan
+        except IncrementalUnusable as exc:
+            log.warning("space %s: incremental export not possible (%s); exporting it all", space.slug, exc)
+            plan = SyncPlan("full", str(exc), changed=plan.changed)
+    return download_space(client, space, _empty(dest_dir), manifest), plan
+
+
+def _empty(directory: Path) -> Path:
+    directory = Path(directory)
+    if directory.exists():
+        shutil.rmtree(directory)
+    return directory
+
+
 def _updated_index(base: Base, manifest: PageManifest, exported: list[str], dest_dir: Path) -> PageIndex:
     slug_ids = {e.slug_id: e.id for e in manifest.entries if e.slug_id}
     live = set(manifest.by_id)
@@ -198,4 +223,4 @@ def _updated_index(base: Base, manifest: PageManifest, exported: list[str], dest
 
 
 __all__ = ["Base", "DEFAULT_FULL_EVERY", "DEFAULT_MAX_CHANGED_SHARE", "IncrementalUnusable", "SyncPlan",
-           "find_base", "load_base", "plan_export", "update_space"]
+           "export_changes", "find_base", "load_base", "plan_export", "update_space"]

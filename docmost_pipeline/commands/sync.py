@@ -2,8 +2,8 @@
 
 The old tool's ``-once``: discovers the selected Docmost spaces (or takes the given slugs), registers them as
 ``docmost_spaces`` partitions, materializes raw_export -> published_space for each, prints one summary line per
-space and exits non-zero if any space failed. Up to MAX_CONCURRENT_EXPORTS spaces sync at once (as the daemon
-runs them), so the wall time is that of the slowest exports, not their sum. Runs are recorded in the Dagster
+space and exits non-zero if any space failed. Up to MAX_CONCURRENT_EXPORTS spaces sync at once, each in its own
+process (as the daemon runs them), so the wall time follows the slowest exports, not their sum. Runs are recorded in the Dagster
 instance of DAGSTER_HOME when it is set (so they show in the UI), else in a temporary one.
 
 Each sync exports only what changed since the live version (see ``raw_export``); ``--full`` exports every space
@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from contextlib import ExitStack
 
 
@@ -66,12 +67,53 @@ def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
     return False, f"{slug}: FAILED {reason}, {seconds:.1f}s"
 
 
-def run(args) -> int:
+def _sync_spaces(slugs: list[str], *, full: bool, workers: int, instance):
+    """(ok, summary line) per space, in the order given. Several spaces run in up to ``workers`` processes at once
+    (each with its own Docmost session), one space in this process with ``instance``."""
+    if len(slugs) == 1 or workers == 1:
+        for slug in slugs:
+            yield sync_space(slug, full=full, instance=instance)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(slugs)), mp_context=get_context("spawn")) as pool:
+        # each line prints as soon as it and those before it are done
+        for future in [pool.submit(sync_space, slug, full=full) for slug in slugs]:
+            yield future.result()
+
+
+def sync_space(slug: str, *, full: bool = False, instance=None) -> tuple[bool, str]:
+    """Materialize the four assets of one space in this process; ``instance`` None: DAGSTER_HOME's, else a
+    temporary one. Returns (ok, summary line)."""
     from dagster import DagsterInstance, materialize
 
-    from docmost_pipeline.alerts import redact
     from docmost_pipeline.defs.assets import ASSET_NAMES
     from docmost_pipeline.defs.definitions import build_definitions
+    from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+    from docmost_pipeline.defs.resources import build_resources, close_cached_clients
+    from docmost_pipeline.settings import load_settings
+
+    settings = load_settings()
+    resources = build_resources(settings, env_vars=False)
+    definitions = build_definitions(settings, resources)
+    assets = [definitions.get_assets_def(name) for name in ASSET_NAMES]
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
+                  "ops": {"raw_export": {"config": {"full": bool(full)}}}}
+    with ExitStack() as stack:
+        if instance is None:
+            home = os.environ.get("DAGSTER_HOME")
+            instance = stack.enter_context(DagsterInstance.get() if home else DagsterInstance.ephemeral())
+            stack.callback(close_cached_clients)
+        if slug not in instance.get_dynamic_partitions(SPACES_PARTITIONS.name):
+            instance.add_dynamic_partitions(SPACES_PARTITIONS.name, [slug])
+        started = time.monotonic()
+        result = materialize(assets, instance=instance, resources=resources, partition_key=slug,
+                             raise_on_error=False, tags={"docmost/trigger": "cli"}, run_config=run_config)
+        return _summary(slug, result, time.monotonic() - started)
+
+
+def run(args) -> int:
+    from dagster import DagsterInstance
+
+    from docmost_pipeline.alerts import redact
     from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
     from docmost_pipeline.defs.resources import build_resources, close_cached_clients
     from docmost_pipeline.settings import SettingsError, load_settings, space_selected
@@ -118,23 +160,10 @@ def run(args) -> int:
         if args.partitions_only:
             print(f"{len(slugs)} space partition(s) registered ({len(new)} new): {', '.join(slugs)}")
             return 0
-        definitions = build_definitions(settings, resources)
-        assets = [definitions.get_assets_def(name) for name in ASSET_NAMES]
-        run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
-                      "ops": {"raw_export": {"config": {"full": bool(args.full)}}}}
-
-        def sync_one(slug: str) -> tuple[bool, str]:
-            started = time.monotonic()
-            result = materialize(assets, instance=instance, resources=resources, partition_key=slug,
-                                 raise_on_error=False, tags={"docmost/trigger": "cli"}, run_config=run_config)
-            return _summary(slug, result, time.monotonic() - started)
-
         failed = 0
-        with ThreadPoolExecutor(max_workers=settings.max_concurrent_exports) as pool:
-            # lines in the order asked for; each prints as soon as it and those before it are done
-            for future in [pool.submit(sync_one, slug) for slug in slugs]:
-                ok, line = future.result()
-                failed += 0 if ok else 1
-                print(redact(line, secrets), flush=True)
+        for ok, line in _sync_spaces(slugs, full=args.full, workers=settings.max_concurrent_exports,
+                                     instance=instance):
+            failed += 0 if ok else 1
+            print(redact(line, secrets), flush=True)
         print(f"{len(slugs) - failed} of {len(slugs)} space(s) synced" + (f", {failed} failed" if failed else ""))
         return 1 if failed else 0

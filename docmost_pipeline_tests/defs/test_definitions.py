@@ -119,3 +119,12 @@ def test_run_queue_limits_concurrent_exports_and_runs_per_space(tmp_path, monkey
         # the daemon's own counter: a second run of the same space waits, another space may start
         assert counter.is_blocked(run("engineering", DagsterRunStatus.NOT_STARTED))
         assert not counter.is_blocked(run("hangul-docs", DagsterRunStatus.NOT_STARTED))
+
+
+def test_the_shipped_instance_shows_no_community_pop_up(tmp_path):
+    from dagster import DagsterInstance
+
+    (tmp_path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.nux_enabled is False
+        assert instance.telemetry_enabled is False

@@ -67,7 +67,7 @@ def after_convert(monkeypatch, hook) -> None:
 
 
 def sync_space(instance: DagsterInstance, settings: Settings, resources: dict, slug: str, *, assets=None,
-               raise_on_error: bool = False, tags: dict | None = None):
+               raise_on_error: bool = False, tags: dict | None = None, run_config: dict | None = None):
     """Materialize the four assets of one space partition in-process, as the sync job would."""
     if slug not in instance.get_dynamic_partitions(SPACES_PARTITIONS.name):
         instance.add_dynamic_partitions(SPACES_PARTITIONS.name, [slug])
@@ -78,6 +78,7 @@ def sync_space(instance: DagsterInstance, settings: Settings, resources: dict, s
         partition_key=slug,
         raise_on_error=raise_on_error,
         tags=tags,
+        run_config=run_config,
     )
 
 

@@ -79,12 +79,17 @@ def plan_discovery(spaces: Iterable, known: Iterable[str], include: Iterable[str
     )
 
 
+def _running_if_configured(settings: Settings) -> DefaultSensorStatus:
+    # Without a Docmost the UI still shows the pipeline; sensors that poll Docmost stay off.
+    return DefaultSensorStatus.RUNNING if settings.docmost_configured else DefaultSensorStatus.STOPPED
+
+
 def build_discovery_sensor(settings: Settings, job) -> SensorDefinition:
     @sensor(
         name="docmost_space_discovery",
         job=job,
         minimum_interval_seconds=settings.discovery_interval_seconds,
-        default_status=DefaultSensorStatus.RUNNING if settings.docmost_configured else DefaultSensorStatus.STOPPED,
+        default_status=_running_if_configured(settings),
         description=(
             "Lists Docmost spaces every DISCOVERY_INTERVAL: adds a partition and requests a first run for each new "
             "selected space; reports spaces gone from Docmost and prunes them only with PRUNE_DELETED_SPACES=1."
@@ -162,7 +167,7 @@ def build_change_sensor(settings: Settings, job) -> SensorDefinition:
         name="docmost_change_sensor",
         job=job,
         minimum_interval_seconds=settings.change_poll_interval_seconds,
-        default_status=DefaultSensorStatus.RUNNING if settings.docmost_configured else DefaultSensorStatus.STOPPED,
+        default_status=_running_if_configured(settings),
         description=(
             "Every `CHANGE_POLL_INTERVAL`, reads each known space's page list (one request per 100 pages) and "
             "requests a sync of the spaces whose pages changed since their live version. The run key is made "

@@ -64,12 +64,11 @@ class PageManifest:
         return hashlib.sha256(_canonical([asdict(e) for e in self.entries]).encode()).hexdigest()
 
     def tree(self) -> list[SidebarPage]:
-        """The manifest as the page tree the extraction reads (``tree.json``), parents before children."""
+        """The manifest as the page tree the extraction reads (``tree.json``; it orders pages itself)."""
         parents = {e.parent_page_id for e in self.entries}
-        pages = [SidebarPage(id=e.id, slug_id=e.slug_id, title=e.title, icon=e.icon, position=e.position,
-                             parent_page_id=e.parent_page_id, has_children=e.id in parents, space_id=self.space_id)
-                 for e in self.entries]
-        return _parents_first(pages)
+        return [SidebarPage(id=e.id, slug_id=e.slug_id, title=e.title, icon=e.icon, position=e.position,
+                            parent_page_id=e.parent_page_id, has_children=e.id in parents, space_id=self.space_id)
+                for e in self.entries]
 
     def to_dict(self) -> dict:
         return {"schema": MANIFEST_SCHEMA, "space_id": self.space_id, "digest": self.digest,
@@ -99,28 +98,6 @@ class PageManifest:
 
 def _canonical(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def _parents_first(pages: list[SidebarPage]) -> list[SidebarPage]:
-    children: dict[str | None, list[SidebarPage]] = {}
-    ids = {p.id for p in pages}
-    for page in pages:
-        children.setdefault(page.parent_page_id if page.parent_page_id in ids else None, []).append(page)
-    for group in children.values():
-        group.sort(key=lambda p: (p.position.encode("utf-8"), p.id))
-    ordered: list[SidebarPage] = []
-    stack = list(reversed(children.get(None, [])))
-    seen: set[str] = set()
-    while stack:
-        page = stack.pop()
-        if page.id in seen:
-            continue
-        seen.add(page.id)
-        ordered.append(page)
-        stack.extend(reversed(children.get(page.id, [])))
-    # pages in a parent cycle are unreachable from the root: keep them, the extraction reports them
-    ordered.extend(sorted((p for p in pages if p.id not in seen), key=lambda p: p.id))
-    return ordered
 
 
 def _order_key(item: dict) -> tuple[str, str]:

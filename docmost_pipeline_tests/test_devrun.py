@@ -1,7 +1,12 @@
-"""``make run``'s runner: dagster dev (webserver + daemon) on 127.0.0.1 with the demo Docmost when none is configured."""
+"""``make run``'s runner: dagster dev (webserver + daemon) on 127.0.0.1 with the demo Docmost when none is configured.
+
+One long test starts it as ``make run`` does and follows the README's demo promise to the end: the discovery sensor
+finds the demo spaces, the daemon runs their first syncs and every space is published into OUTPUT_DIR.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -14,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from docmost_pipeline.devrun import banner
-from docmost_pipeline_tests.dagster_support import free_port
+from docmost_pipeline_tests.dagster_support import RECORDED_SPACES, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 WORKSPACE_QUERY = """
@@ -22,6 +27,35 @@ WORKSPACE_QUERY = """
     locationOrLoadError { __typename ... on PythonError { message } } } } } }
 """
 ASSETS_QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned } }"
+# How long the demo may take to publish every space once dagster dev answers: the discovery sensor's first tick,
+# then five queued runs, at most MAX_CONCURRENT_EXPORTS (2) at a time, each a fresh process (about a minute in
+# all on 2 idle cores; the bound leaves room for a loaded CI machine).
+PUBLISH_DEADLINE_SECONDS = 300
+
+
+def published_demo_spaces(output: Path) -> dict[str, list[str]]:
+    """Demo spaces live in OUTPUT_DIR (their ``_category_.json`` there) -> the pages (.md) of their live tree."""
+    published = {}
+    for slug in RECORDED_SPACES:
+        live = output / slug
+        if (live / "_category_.json").is_file() and (live / "_publish.json").is_file():
+            published[slug] = sorted(p.relative_to(live).as_posix() for p in live.rglob("*.md"))
+    return published
+
+
+def wait_for_demo_publish(output: Path, process: subprocess.Popen, log) -> dict[str, list[str]]:
+    deadline = time.monotonic() + PUBLISH_DEADLINE_SECONDS
+    published: dict[str, list[str]] = {}
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "devrun exited before the demo spaces were published"
+        published = published_demo_spaces(output)
+        if set(published) == set(RECORDED_SPACES):
+            return published
+        time.sleep(2)
+    log.seek(0)
+    tail = "\n".join(log.read().splitlines()[-40:])
+    raise AssertionError(f"after {PUBLISH_DEADLINE_SECONDS} s only {sorted(published)} of {list(RECORDED_SPACES)} "
+                         f"were published into {output}; last log lines:\n{tail}")
 
 
 def wait_for(url: str, deadline: float, process: subprocess.Popen) -> httpx.Response:
@@ -47,7 +81,7 @@ def test_banner_is_loud():
     assert text.splitlines()[0] == "#" * len(text.splitlines()[1])
 
 
-def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
+def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_INTERVAL", "ALERT_"))}
     env.update(DAGSTER_HOME=str(tmp_path / "home"), OUTPUT_DIR=str(tmp_path / "output"), PYTHONUNBUFFERED="1",
@@ -78,6 +112,9 @@ def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
         demo_port = int(re.search(r"at http://127\.0\.0\.1:(\d+)", text).group(1))
         assert port_open(demo_port)
         assert (tmp_path / "home" / "dagster.yaml").is_file()
+        # "The discovery sensor finds those spaces and requests their first runs; watch them publish into
+        # ./output": nothing but the running sensor and daemon starts these runs (DISCOVERY_INTERVAL=1h: one tick).
+        published = wait_for_demo_publish(tmp_path / "output", process, log)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -96,3 +133,15 @@ def test_devrun_serves_the_project_with_the_demo_docmost(tmp_path):
     assert not bad, bad
     if demo_port is not None:
         assert not port_open(demo_port)  # the demo server stops with dagster
+    output = tmp_path / "output"
+    for slug, pages in published.items():
+        live = output / slug
+        # published by the pipeline: the live path is the publisher's symlink to a stamped version
+        assert live.is_symlink() and os.readlink(live).startswith(f".versions/{slug}/"), slug
+        index_file = live / "_docmost-pages.json"
+        index = json.loads(index_file.read_text(encoding="utf-8")) if index_file.exists() else {}
+        assert len(pages) == len(index), (slug, len(pages), len(index))  # every indexed page is there
+        stamp = json.loads((live / "_publish.json").read_text(encoding="utf-8"))
+        assert stamp["space"] == slug and stamp["page_count"] == len(pages)
+    assert published["general"] == []  # the empty space: only its _category_.json
+    assert all(published[slug] for slug in RECORDED_SPACES if slug != "general")

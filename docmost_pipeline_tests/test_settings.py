@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -41,9 +42,13 @@ def test_go_durations(text, seconds):
     assert parse_go_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["90x", "5", "m", "1h 30m", "-5m", ""])
-def test_bad_durations(text):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "text,message",
+    [("90x", "not a duration: '90x'"), ("5", "not a duration: '5'"), ("m", "not a duration: 'm'"),
+     ("1h 30m", "not a duration: '1h 30m'"), ("-5m", "not a duration: '-5m'"), ("", "empty duration")],
+)
+def test_bad_durations(text, message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         parse_go_duration(text)
 
 

@@ -93,7 +93,13 @@ def test_metadata_is_present_and_numeric(synced):
     assert extracted["pages"].value == 100
     assert "| page" in extracted["page_tree"].value  # a pandas-built markdown table
     tree = result.asset_materializations_for_node("postprocessed_tree")[0].metadata
-    assert tree["warnings"].value == 0 or "| page" in tree["warnings_table"].value
+    # Engineering's two links to a heading of another page whose Docmost anchor cannot be mapped: the links keep
+    # their page, lose the fragment, and both warnings are counted and listed one row each.
+    assert tree["warnings"].value == 2
+    assert tree["warning_counts"].value == {"dropped_fragment": 2}
+    rows = tree["warnings_table"].value.splitlines()[2:]
+    assert [[cell.strip() for cell in row.split("|")[1:3]] for row in rows] == [
+        ["getting-started/index.md", "dropped_fragment"], ["architecture-overview/index.md", "dropped_fragment"]]
     published = result.asset_materializations_for_node("published_space")[0].metadata
     assert published["version"].value and published["previous_version"].value == ""
     assert Path(published["live_path"].value) == synced["output"] / "engineering"

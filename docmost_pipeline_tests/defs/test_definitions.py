@@ -99,28 +99,6 @@ def test_resources_never_show_the_password():
     assert "placeholder-Secret-42" not in repr(resources)
 
 
-def test_run_queue_limits_concurrent_exports_and_runs_per_space(tmp_path, monkeypatch):
-    from dagster import DagsterInstance, DagsterRunStatus
-    from dagster._core.test_utils import create_run_for_test
-    from dagster._utils.tags import TagConcurrencyLimitsCounter
-
-    (tmp_path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
-    monkeypatch.setenv("MAX_CONCURRENT_EXPORTS", "3")
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
-        queue = instance.get_concurrency_config().run_queue_config
-        assert queue.max_concurrent_runs == 3  # read from MAX_CONCURRENT_EXPORTS
-
-        def run(space: str, status: DagsterRunStatus):
-            return create_run_for_test(instance, job_name="sync_space", status=status,
-                                       tags={"dagster/partition": space})
-
-        started = [run("engineering", DagsterRunStatus.STARTED)]
-        counter = TagConcurrencyLimitsCounter(queue.tag_concurrency_limits, started)
-        # the daemon's own counter: a second run of the same space waits, another space may start
-        assert counter.is_blocked(run("engineering", DagsterRunStatus.NOT_STARTED))
-        assert not counter.is_blocked(run("hangul-docs", DagsterRunStatus.NOT_STARTED))
-
-
 def test_the_shipped_instance_shows_no_community_pop_up(tmp_path):
     from dagster import DagsterInstance
 

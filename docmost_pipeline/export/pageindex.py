@@ -32,6 +32,8 @@ SPACE_NAMESPACE = ""
 _LINK_DEST = re.compile(r"\]\(\s*<?([^)\s>]*)")
 _DOCMOST_PAGE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/]+)?/s/[^/]+/p/([^/?#]*)")
 _FILES = re.compile(r"(?:^|/)files/([^/]+)/")
+# an attachment reference anywhere in a page's Markdown: `files/<id>/` after `(`, `/`, `"` or a line start
+_FILE_REFERENCE = re.compile(r"""(?:^|[(/"'\s<])files/([^/\s)"'>]+)/""", re.MULTILINE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -153,7 +155,7 @@ def index_space_zip(zip_path: Path, slug_ids: dict[str, str]) -> PageIndex:
     referenced: dict[str, set[str]] = {}
     for page_id, (path, markdown) in pages.items():
         index.links[page_id] = sorted(link_targets(markdown, path, paths, slug_ids))
-        for attachment_id in _FILES.findall(markdown):
+        for attachment_id in _FILE_REFERENCE.findall(markdown):
             referenced.setdefault(unquote(attachment_id), set()).add(page_id)
     in_folder: dict[str, set[str]] = {}
     for page_id, (path, _) in pages.items():

@@ -142,16 +142,17 @@ def test_a_page_deleted_before_its_export_is_dropped(tmp_path, docmost_server):
     settings = make_settings(docmost_server, output)
     resources = make_resources(docmost_server, output)
     with instance_for_test() as instance:
-        assert sync_space(instance, settings, resources, "content-gallery").success
-        math = pages_of(docmost_server, "content-gallery")["Math"]
-        docmost_server.append_text(math.id, "One more line.")
+        assert sync_space(instance, settings, resources, "hangul-docs").success
+        assert (output / "hangul-docs" / "teseuteu-hangeul.md").is_file()
+        page = pages_of(docmost_server, "hangul-docs")["테스트 한글"]
+        docmost_server.append_text(page.id, "한 줄 더.")
         # Docmost answers the page's export with 404, as for a page deleted after the list was read
         docmost_server.faults.fail("/api/pages/export", times=1, status=404)
-        result = sync_space(instance, settings, resources, "content-gallery")
+        result = sync_space(instance, settings, resources, "hangul-docs")
         assert result.success
         raw = metadata(result, "raw_export")
-        assert raw["sync_mode"] == "incremental" and raw["pages_deleted"] == 1
-        assert not (output / "content-gallery" / "gallery-index" / "math.md").exists()
+        assert (raw["sync_mode"], raw["pages_exported"], raw["pages_deleted"]) == ("incremental", 0, 1)
+        assert not (output / "hangul-docs" / "teseuteu-hangeul.md").exists()
 
 
 def test_change_sensor_requests_a_run_once_per_change_and_only_for_changed_spaces(tmp_path, docmost_server):

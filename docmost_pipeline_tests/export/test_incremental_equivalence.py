@@ -157,6 +157,9 @@ class EditSequence:
         return f"trash({page.title!r})"
 
     def restore(self) -> str:
+        live = {p.id for p in self.pages()}
+        # restoring a page restores what was trashed with it
+        self.trashed = [page_id for page_id in self.trashed if page_id not in live]
         if not self.trashed:
             return self.trash()
         page_id = self.trashed.pop(self.rng.randrange(len(self.trashed)))

@@ -94,20 +94,20 @@ def main() -> int:
                    "DOCMOST_PASSWORD": "fixture-password", "OUTPUT_DIR": f"{work}/output",
                    "DAGSTER_HOME": f"{work}/home", "MAX_CONCURRENT_EXPORTS": "2"}
             os.makedirs(f"{work}/home")
-            return report_single_space(env, base_url) | report_all_spaces(env, work)
+            return report_single_space(env, base_url, args.pages) | report_all_spaces(env, work)
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
 
 
-def report_single_space(env: dict, base_url: str) -> int:
+def report_single_space(env: dict, base_url: str, pages: int) -> int:
     full = timed_sync(env, SLUG)
     unchanged = timed_sync(env, SLUG)
     page = first_page(env, base_url)
     control(base_url, op="append_text", page_id=page, text="An edit made by the benchmark.")
     edited = timed_sync(env, SLUG)
     rows = [("full sync", full, None), ("unchanged re-sync", unchanged, 0.05), ("one-page-edit re-sync", edited, 0.10)]
-    print(f"{SLUG}: {env.get('PAGES', '')}")
+    print(f"space {SLUG!r}: {pages} pages")
     print(f"{'sync':<24}{'seconds':>9}{'of full':>9}{'target':>9}{'peak RSS':>11}")
     missed = 0
     for name, result, target in rows:

@@ -15,6 +15,7 @@ the blocking asset checks of ``postprocessed_tree``, so a failed check keeps the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -147,42 +148,86 @@ def _is_relative(target: str) -> bool:
     return bool(target) and not (_SCHEME.match(target) or target.startswith(("/", "#", "//")))
 
 
-def _declared_site_links(front: str | None) -> set[str]:
+def _declared_site_links(data) -> list[str]:
     """slugIds the doc declares under ``docmost.links`` (each with a ``space``), the only ``/docmost/p/`` links the
     site's docmost-links plugin is told about by this doc."""
-    try:
-        data = yaml.safe_load(front) if front else None
-    except yaml.YAMLError:
-        return set()
     docmost = data.get("docmost") if isinstance(data, dict) else None
     links = docmost.get("links") if isinstance(docmost, dict) else None
     if not isinstance(links, dict):
-        return set()
-    return {str(slug_id) for slug_id, fallback in links.items()
-            if isinstance(fallback, dict) and isinstance(fallback.get("space"), str) and fallback["space"]}
+        return []
+    return sorted(str(slug_id) for slug_id, fallback in links.items()
+                  if isinstance(fallback, dict) and isinstance(fallback.get("space"), str) and fallback["space"])
 
 
-def check_links_resolve(tree: Path) -> TreeCheck:
+def doc_facts(text: str) -> dict:
+    """What the checks need from one doc, read once: its link targets, the slugIds its front matter declares, and
+    whether that front matter exists and parses (``front_problem``)."""
+    facts = {"front": False, "front_problem": None, "declared": [], "targets": []}
+    try:
+        front, body = split_front_matter(text)
+    except ValueError as exc:
+        front, body = None, text
+        facts["front_problem"] = str(exc)
+    if front is not None:
+        facts["front"] = True
+        try:
+            data = yaml.safe_load(front)
+        except yaml.YAMLError as exc:
+            data = None
+            facts["front_problem"] = str(exc).splitlines()[0]
+        if data is not None and not isinstance(data, dict):
+            facts["front_problem"] = f"front matter is a {type(data).__name__}, not a mapping"
+        facts["declared"] = _declared_site_links(data)
+    facts["targets"] = _link_targets(body)
+    return facts
+
+
+class DocFacts:
+    """``doc_facts`` of each doc of a tree, kept between runs by content (``path``: a JSON file, or None): a tree
+    where one page changed is parsed for that page only."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._old: dict[str, dict] = {}
+        self._new: dict[str, dict] = {}
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._old = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._old = {}
+
+    def of(self, doc: Path) -> dict:
+        data = doc.read_bytes()
+        key = hashlib.sha256(data).hexdigest()
+        facts = self._new.get(key) or self._old.get(key) or doc_facts(data.decode("utf-8"))
+        self._new[key] = facts
+        return facts
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        temporary.write_text(json.dumps(self._new), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+def check_links_resolve(tree: Path, facts: DocFacts | None = None) -> TreeCheck:
     """Relative links must resolve to a file inside the tree; links to other spaces must be ``/docmost/p/<slugId>``
     links declared in the doc's own ``docmost.links`` front matter (the site builds a route for those). A relative
     link out of the tree (into another space) is a problem: it breaks the site when that space is republished."""
+    facts = facts or DocFacts()
     problems: list[str] = []
     relative = site_links = external = 0
     tree_abs = os.path.normpath(os.path.abspath(tree))
     for doc in _docs(tree):
-        text = doc.read_text(encoding="utf-8")
-        try:
-            front, body = split_front_matter(text)
-        except ValueError:
-            front, body = None, text
-        declared: set[str] | None = None
+        doc_info = facts.of(doc)
         where = doc.relative_to(tree).as_posix()
-        for target in _link_targets(body):
+        for target in doc_info["targets"]:
             if target.startswith(SITE_LINK_PREFIX):
                 site_links += 1
-                if declared is None:
-                    declared = _declared_site_links(front)
-                if target[len(SITE_LINK_PREFIX):] not in declared:
+                if target[len(SITE_LINK_PREFIX):] not in doc_info["declared"]:
                     problems.append(f"{where}: link {target!r} is not declared in the doc's docmost.links front matter")
                 continue
             if not _is_relative(target):
@@ -205,24 +250,17 @@ def check_links_resolve(tree: Path) -> TreeCheck:
                      "declared", counts)
 
 
-def check_front_matter(tree: Path) -> TreeCheck:
+def check_front_matter(tree: Path, facts: DocFacts | None = None) -> TreeCheck:
+    facts = facts or DocFacts()
     problems: list[str] = []
     with_front_matter = 0
     docs = _docs(tree)
     for doc in docs:
-        where = doc.relative_to(tree).as_posix()
-        try:
-            front, _ = split_front_matter(doc.read_text(encoding="utf-8"))
-            if front is None:
-                continue
-            data = yaml.safe_load(front)
-        except (ValueError, yaml.YAMLError) as exc:
-            problems.append(f"{where}: {str(exc).splitlines()[0]}")
-            continue
-        if data is not None and not isinstance(data, dict):
-            problems.append(f"{where}: front matter is a {type(data).__name__}, not a mapping")
-            continue
-        with_front_matter += 1
+        doc_info = facts.of(doc)
+        if doc_info["front_problem"]:
+            problems.append(f"{doc.relative_to(tree).as_posix()}: {doc_info['front_problem']}")
+        elif doc_info["front"]:
+            with_front_matter += 1
     counts = {"docs": len(docs), "docs_with_front_matter": with_front_matter}
     if problems:
         return TreeCheck("front_matter_parses", False, f"{len(problems)} bad front matter: {problems[0]}", counts,
@@ -278,14 +316,17 @@ def check_docusaurus_build(tree: Path, space: str, output_root: Path | None = No
 
 def run_tree_checks(tree: Path, *, space: str, extract_dir: Path | None, raw_dir: Path | None,
                     dropped_zip_paths: Iterable[str] = (), output_root: Path | None = None,
-                    docusaurus: bool = False) -> list[TreeCheck]:
-    """Every blocking check on a converted tree, in order (the Docusaurus build only when asked for)."""
+                    docusaurus: bool = False, facts_path: Path | None = None) -> list[TreeCheck]:
+    """Every blocking check on a converted tree, in order (the Docusaurus build only when asked for).
+    ``facts_path`` keeps what was read of each doc for the next run (:class:`DocFacts`)."""
+    facts = DocFacts(facts_path)
     results = [
         check_pages_exactly_once(tree, extract_dir, raw_dir, dropped_zip_paths),
-        check_links_resolve(tree),
-        check_front_matter(tree),
+        check_links_resolve(tree, facts),
+        check_front_matter(tree, facts),
         check_slug_names(tree),
     ]
+    facts.save()
     if docusaurus:
         results.append(check_docusaurus_build(tree, space, output_root))
     return results

@@ -39,6 +39,10 @@ class WorkDirs:
         """The rendered pages of the space's last conversion (docmost_pipeline.convert.cache)."""
         return self.root / "cache" / space / "pages.json"
 
+    def check_facts(self, space: str) -> Path:
+        """What the checks read of each doc of the space's last tree (docmost_pipeline.checks.DocFacts)."""
+        return self.root / "cache" / space / "check-facts.json"
+
 
 def fresh_dir(path: Path) -> Path:
     """``path`` as a new empty directory: a retried step reuses the run id and must not see a half-written attempt."""

@@ -140,3 +140,34 @@ def test_docusaurus_build_check_catches_an_mdx_error(converted, tmp_path):
     doc.write_text(doc.read_text() + "\n\n<div>{unclosed</div>\n")
     broken = check_docusaurus_build(tree, "content-gallery")
     assert not broken.passed and broken.counts["mdx_errors"] >= 1
+
+
+def test_doc_facts_are_read_once_per_content_and_kept_for_the_next_run(tmp_path, monkeypatch):
+    from docmost_pipeline import checks
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.md").write_text("---\ntitle: 'A'\n---\n[b](b.md)\n", encoding="utf-8")
+    (tree / "b.md").write_text("---\ntitle: 'B'\n---\n[gone](c.md)\n", encoding="utf-8")
+    read = []
+    real = checks.doc_facts
+    monkeypatch.setattr(checks, "doc_facts", lambda text: read.append(text) or real(text))
+    store = tmp_path / "facts.json"
+
+    def run():
+        facts = checks.DocFacts(store)
+        results = (checks.check_links_resolve(tree, facts), checks.check_front_matter(tree, facts))
+        facts.save()
+        return results
+
+    links, front = run()
+    assert len(read) == 2 and front.passed and not links.passed  # each doc read once for both checks
+    assert "b.md: link 'c.md' does not resolve" in links.problems
+    read.clear()
+    (tree / "c.md").write_text("---\ntitle: 'C'\n---\n", encoding="utf-8")
+    links, front = run()
+    # only the new doc is read; the kept facts of b.md see that c.md now exists
+    assert len(read) == 1 and links.passed and front.passed
+    (tree / "a.md").write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    links, front = run()
+    assert not front.passed and front.problems[0].startswith("a.md: ")

@@ -6,6 +6,7 @@ from pathlib import Path
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
 
 from docmost_pipeline.checks import TreeCheck, run_tree_checks
+from docmost_pipeline.workdir import WorkDirs
 
 MAX_PROBLEMS_SHOWN = 50
 DOCUSAURUS_CHECK = "docusaurus_build"
@@ -57,5 +58,6 @@ def tree_check_results(ref, output_root: Path | None, *, docusaurus: bool) -> li
         dropped_zip_paths=ref.dropped_pages,
         output_root=output_root,
         docusaurus=docusaurus,
+        facts_path=WorkDirs(output_root).check_facts(ref.space.slug) if output_root is not None else None,
     )
     return [check_result(check) for check in checks]

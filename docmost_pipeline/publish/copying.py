@@ -13,20 +13,42 @@ from docmost_pipeline.publish.space import PublishError
 from docmost_pipeline.publish.stamp import STAMP_NAME
 
 
-def stage_copy(source: Path, destination: Path) -> tuple[int, int]:
-    """Copy ``source`` into the new directory ``destination``, fsyncing every file. Returns (files, bytes)."""
+def stage_copy(source: Path, destination: Path, *, reuse: Path | None = None) -> tuple[int, int, int]:
+    """Copy ``source`` into the new directory ``destination``, fsyncing every file. Returns (files, bytes, linked).
+
+    A file identical (path, bytes and permissions) to the one in ``reuse`` (the live version, already durable) is
+    hard-linked instead of copied: publishing a tree where one page changed then writes one file, not all of them.
+    Published versions are never modified in place, so sharing their files is safe.
+    """
     directories, files = _collect(source)
     os.mkdir(destination)
     for relative in directories:
         os.mkdir(destination / relative)
     kill_index = len(files) // 2 if faults.kill_armed("mid_copy") else -1
     enospc_at = faults.enospc_file_number()
-    total = 0
+    total = linked = 0
     for index, (relative, size) in enumerate(files):
-        _copy_file(source / relative, destination / relative, file_number=index + 1, enospc_at=enospc_at,
-                   kill_midway=index == kill_index)
+        if reuse is not None and _same_file(source / relative, reuse / relative, size):
+            os.link(reuse / relative, destination / relative)
+            linked += 1
+        else:
+            _copy_file(source / relative, destination / relative, file_number=index + 1, enospc_at=enospc_at,
+                       kill_midway=index == kill_index)
         total += size
-    return len(files), total
+    return len(files), total, linked
+
+
+def _same_file(path: Path, other: Path, size: int) -> bool:
+    try:
+        theirs = os.lstat(other)
+        if not stat.S_ISREG(theirs.st_mode) or theirs.st_size != size:
+            return False
+        if stat.S_IMODE(theirs.st_mode) != stat.S_IMODE(os.stat(path).st_mode) & 0o777:
+            return False
+        with open(path, "rb") as mine, open(other, "rb") as reader:
+            return mine.read() == reader.read()
+    except OSError:
+        return False
 
 
 def tree_digest(tree: Path) -> str:

@@ -169,7 +169,12 @@ def _stage_version(tree_dir: Path, staged: Path, layout: Layout, version: str, l
     """Copy ``tree_dir`` to ``staged`` with the stamp of ``version``, every file and directory fsynced; returns
     (files, bytes). On failure the partial copy is removed and the live version stays as it is."""
     try:
-        files, total_bytes = stage_copy(tree_dir, staged)
+        reuse = None
+        if live.kind == "dir":
+            reuse = layout.live
+        elif live.kind == "symlink" and live.version:
+            reuse = layout.versions / live.version
+        files, total_bytes, _linked = stage_copy(tree_dir, staged, reuse=reuse)
         faults.kill_point("after_copy")
         stamp = make_stamp(version, layout.space, run_id=run_id, source_sha256=source_sha256, page_count=page_count,
                            files=files, total_bytes=total_bytes, source=str(tree_dir), tree_sha256=digest)

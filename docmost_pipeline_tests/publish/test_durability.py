@@ -17,11 +17,12 @@ ordered log, during real publishes of a real tree.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from docmost_pipeline.publish import publisher, publish_tree
+from docmost_pipeline.publish import publish_tree, switch
 from docmost_pipeline_tests.publish.trees import write_tree
 
 
@@ -33,7 +34,7 @@ class CallLog:
 
     def install(self, monkeypatch) -> None:
         real_fsync, real_rename, real_replace, real_symlink = os.fsync, os.rename, os.replace, os.symlink
-        real_exchange = publisher.exchange
+        real_link, real_exchange = os.link, switch.exchange
 
         def fsync(fd):
             self.events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"), None))
@@ -50,8 +51,9 @@ class CallLog:
         monkeypatch.setattr(os, "rename", entry_change("rename", real_rename))
         monkeypatch.setattr(os, "replace", entry_change("replace", real_replace))
         monkeypatch.setattr(os, "symlink", entry_change("symlink", real_symlink))
-        # the publisher's renameat2(RENAME_EXCHANGE); exchange_supported's probe calls the module's own function
-        monkeypatch.setattr(publisher, "exchange", entry_change("exchange", real_exchange))
+        monkeypatch.setattr(os, "link", entry_change("link", real_link))
+        # the switch's renameat2(RENAME_EXCHANGE); exchange_supported's probe calls the module's own function
+        monkeypatch.setattr(switch, "exchange", entry_change("exchange", real_exchange))
 
     def fsync_indexes(self, path: Path) -> list[int]:
         return [i for i, (op, p, _) in enumerate(self.events) if op == "fsync" and p == str(path)]
@@ -89,8 +91,11 @@ def check_durable_publish(log: CallLog, output: Path, space: str, version: str, 
 
     relative_paths = staged_paths(version_dir)
     assert Path("_publish.json") in relative_paths and any(p.suffix == ".md" for p in relative_paths)
-    not_durable = [str(rel) for rel in relative_paths
-                   if not [i for i in log.fsync_indexes(staged / rel) if i < stage_rename]]
+    # a file identical to the live version's is a hard link to it: its data is on disk already
+    published = (str(output / ".versions" / space) + os.sep, str(live) + os.sep)
+    linked = {dst for op, src, dst in log.events if op == "link" and src.startswith(published)}
+    not_durable = [str(rel) for rel in relative_paths if str(staged / rel) not in linked
+                   and not [i for i in log.fsync_indexes(staged / rel) if i < stage_rename]]
     assert not not_durable, (f"staged entries of version {version} not fsynced before it left staging (and so "
                              f"before the switch): {not_durable}\ncalls:\n{log.dump()}")
     # bottom-up: a directory's fsync comes after the fsync of everything in it
@@ -99,6 +104,8 @@ def check_durable_publish(log: CallLog, output: Path, space: str, version: str, 
             children = [child for child in relative_paths if child != rel and child.parent == rel]
             last_dir_fsync = max(i for i in log.fsync_indexes(staged / rel) if i < stage_rename)
             for child in children:
+                if str(staged / child) in linked:
+                    continue
                 first_child_fsync = min(log.fsync_indexes(staged / child))
                 assert first_child_fsync < last_dir_fsync, f"{rel} fsynced before its entry {child}:\n{log.dump()}"
     # the rename out of staging is made durable (the versions folder fsynced) before the switch
@@ -131,3 +138,29 @@ def test_every_staged_entry_is_fsynced_before_the_switch_and_output_dir_after(tm
         if mode == "exchange" and generation == 2:
             assert any(op == "exchange" for op, _, _ in log.events)  # the renameat2 switch was the one watched
         check_durable_publish(log, output, space, result.version, version_dir)
+
+
+@pytest.mark.parametrize("mode", ["symlink", "exchange"])
+def test_files_unchanged_since_the_live_version_are_linked_not_copied(tmp_path, monkeypatch, mode):
+    output = (tmp_path / "output").resolve()
+    first = write_tree(tmp_path / "tree-1", 1)
+    publish_tree(first, output, "space", mode=mode)
+    second = tmp_path / "tree-2"
+    shutil.copytree(first, second)
+    changed = next(p for p in sorted(second.rglob("*.md")))
+    changed.write_text("an edited page\n")
+    log = CallLog()
+    with monkeypatch.context() as patched:
+        log.install(patched)
+        result = publish_tree(second, output, "space", mode=mode)
+    version_dir = output / "space" if mode == "exchange" else output / ".versions" / "space" / result.version
+    previous = output / ".versions" / "space" / result.previous_version
+    check_durable_publish(log, output, "space", result.version, version_dir)
+    relative_changed = changed.relative_to(second)
+    for path in sorted(second.rglob("*")):
+        if path.is_file():
+            rel = path.relative_to(second)
+            same_inode = (version_dir / rel).stat().st_ino == (previous / rel).stat().st_ino
+            assert same_inode == (rel != relative_changed), rel
+    # the older version keeps its own content: linking never shares a file that differs
+    assert (previous / relative_changed).read_bytes() != (version_dir / relative_changed).read_bytes()

@@ -1,6 +1,6 @@
 """``build_definitions``: every Dagster definition of the project, shaped by the validated settings."""
 
-from dagster import Definitions, json_console_logger
+from dagster import Definitions, in_process_executor, json_console_logger
 
 from docmost_pipeline.defs.assets import build_assets
 from docmost_pipeline.defs.jobs import maintenance_job, rollback_job, status_job, sync_job
@@ -22,4 +22,6 @@ def build_definitions(settings: Settings, resources: dict | None = None) -> Defi
                  *build_alert_sensors(settings)],
         resources=resources if resources is not None else build_resources(settings),
         loggers=loggers,
+        # also for materializations launched from the asset graph (same reason as the sync job's)
+        executor=in_process_executor,
     )

@@ -20,6 +20,7 @@ from dagster import (
     Output,
     RunsFilter,
     define_asset_job,
+    in_process_executor,
     job,
     op,
 )
@@ -45,9 +46,12 @@ def spaces_in_progress(instance: DagsterInstance, keys: Iterable[str]) -> set[st
     return set(keys) & {record.dagster_run.tags.get(PARTITION_TAG) for record in records}
 
 
+# The four steps run one after another in the run worker's own process: the default multiprocess executor would
+# start one more Python process per step (each importing Dagster and the project) for no parallelism at all.
 sync_job = define_asset_job(
     name=SYNC_JOB_NAME,
     selection=AssetSelection.groups(GROUP_NAME),
+    executor_def=in_process_executor,
     description="Export, extract, convert, check and publish one Docmost space (one partition = one space).",
 )
 

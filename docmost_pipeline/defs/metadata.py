@@ -1,7 +1,5 @@
 """Metadata the Dagster UI renders: Markdown tables of pages, warnings and check problems."""
 
-import pandas as pd
-
 MAX_TABLE_ROWS = 200
 
 
@@ -14,6 +12,8 @@ def markdown_table(rows: list[dict], columns: list[str]) -> str:
     """A Markdown table (for ``MetadataValue.md``) of at most MAX_TABLE_ROWS rows; cell text is escaped here."""
     if not rows:
         return "_(none)_"
+    import pandas as pd  # here, not at the top: loading the code location (every run worker) stays light
+
     frame = pd.DataFrame([{c: _cell(row.get(c)) for c in columns} for row in rows[:MAX_TABLE_ROWS]], columns=columns)
     text = frame.to_markdown(index=False)
     if len(rows) > MAX_TABLE_ROWS:

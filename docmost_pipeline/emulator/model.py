@@ -395,22 +395,21 @@ class Wiki:
             return self._touch(model, page)
 
     def trash_page(self, page_id: str) -> dict:
-        """Move to the trash with its live descendants (``deletedAt``; ``updatedAt`` unchanged)."""
-        with self.lock:
-            model, page = self.page(page_id)
-            if page.trashed:
-                raise ValueError(f"page {page_id!r} is already in the trash")
-            now = self.now()
-            for target in [page] + model.descendants(page.id, live_only=True):
-                target.deleted_at = now
-            return self._touch(model, page, updated=False)
-
-    def restore_page(self, page_id: str) -> dict:
-        """Take out of the trash with all its descendants; to the root when the parent is gone or still trashed."""
+        """Move to the trash with its live descendants (``deletedAt``; ``updatedAt`` unchanged). A page already in
+        the trash stays as it is (Docmost's query only selects pages outside the trash)."""
         with self.lock:
             model, page = self.page(page_id)
             if not page.trashed:
-                raise ValueError(f"page {page_id!r} is not in the trash")
+                now = self.now()
+                for target in [page] + model.descendants(page.id, live_only=True):
+                    target.deleted_at = now
+            return self._touch(model, page, updated=False)
+
+    def restore_page(self, page_id: str) -> dict:
+        """Take out of the trash with all its descendants (also those trashed before it); to the root when the parent
+        is gone or still in the trash. As in Docmost, restoring a page outside the trash changes nothing else."""
+        with self.lock:
+            model, page = self.page(page_id)
             for target in [page] + model.descendants(page.id, live_only=False):
                 target.deleted_at = None
             parent = model.pages.get(page.parent_id) if page.parent_id else None
@@ -428,7 +427,8 @@ class Wiki:
             attachment = Attachment(uuid7(self.now_ms()), file_name, raw, page.id)
             model.attachments[attachment.id] = attachment
             page.attachment_ids.append(attachment.id)
-            item = self._append(model, page, f"![{docmark.turndown_text(name)}](files/{attachment.id}/{file_name})")
+            alt = re.sub(r"[\[\]\n]", "", name)
+            item = self._append(model, page, f"![{alt}](files/{attachment.id}/{file_name})")
             return dict(item, attachmentId=attachment.id, fileName=file_name)
 
     def link_page(self, page_id: str, target_id: str, mention: bool = False) -> dict:

@@ -3,7 +3,7 @@
 Owns the mutable "what should go wrong next" state. Every switch is a method of :class:`Faults`, so tests in the
 same process call them directly (``server.faults.fail("/api/spaces/", times=2)``) and a server in another process
 is steered over HTTP with ``POST /__control__/faults`` ``{"op": "fail", "path": "/api/spaces/", "times": 2}``
-(see :data:`HTTP_OPERATIONS`). Space-level switches (extra/hidden/cloned/large spaces, password changes,
+(see :data:`HTTP_OPERATIONS`). Space-level switches (extra/hidden/cloned/large/generated spaces, password changes,
 export latency) and the page mutations (create, edit, rename, move, trash, …) live on the server object and are
 reachable over HTTP the same way.
 """
@@ -204,6 +204,7 @@ HTTP_OPERATIONS = {
     "set_auth_rate_limit": "server.set_auth_rate_limit",
     "clear_requests": "server.clear_requests",
     "set_export_latency": "server.set_export_latency",
+    "add_generated_space": "server.add_generated_space",
     # page mutations: each sets updatedAt like Docmost (model.Wiki)
     "create_page": "server.create_page",
     "edit_page": "server.edit_page",

@@ -31,6 +31,7 @@ from urllib.parse import quote
 from docmost_pipeline.emulator import recordings, seed
 from docmost_pipeline.emulator.exporter import Exporter
 from docmost_pipeline.emulator.faults import HTTP_OPERATIONS, Faults
+from docmost_pipeline.emulator.generated import generated_space_model
 from docmost_pipeline.emulator.handler import looks_like_uuid, make_handler
 from docmost_pipeline.emulator.large_export import large_export_stream
 from docmost_pipeline.emulator.model import Attachment, Page, SpaceModel, Wiki
@@ -263,6 +264,19 @@ class DocmostTestServer:
         space.export_stream = lambda: large_export_stream(size_bytes, page=page_item, attachment_id=attachment_id)
         self._register(space)
         return {"id": item["id"], "slug": slug, "name": name}
+
+    def add_generated_space(self, slug: str = "generated", pages: int = 2000, seed: int = 0,
+                            name: str | None = None) -> dict:
+        """Add a space of ``pages`` generated pages (:mod:`~docmost_pipeline.emulator.generated`): bodies from the
+        recorded pages, a tree a few levels deep, links, mentions and attachments between them; its exports,
+        ``recent`` and sidebar come from the model like every other space's."""
+        name = name or f"Generated {pages}"
+        item = self._new_space_item(slug, name, f"{pages} generated pages (seed {seed})")
+        with self.wiki.lock:
+            sources = [self.space_by_slug(s).model for s in ("engineering", "hangul-docs", "content-gallery")]
+            model = generated_space_model({"id": item["id"], "name": name, "slug": slug}, pages, seed, sources)
+        self._register(SpaceData(item=item, model=model))
+        return {"id": item["id"], "slug": slug, "name": name, "pages": len(model.pages)}
 
     def drop_from_export(self, page_id: str) -> None:
         """From now on the space export omits page ``page_id`` (its ``.md``, its metadata entry and the attachments

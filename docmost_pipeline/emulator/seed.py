@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from docmost_pipeline.emulator import docmark
 from docmost_pipeline.emulator.model import Attachment, Page, SpaceModel, mention_token, referenced_attachments
+from docmost_pipeline.emulator.positions import key_between
 from docmost_pipeline.emulator.recordings import (
     API_DIR,
     SpaceData,
@@ -286,8 +287,6 @@ def _load_space(space: SpaceData, items: list[dict], infos: dict[str, dict], con
 
 
 def _legacy_page(model: SpaceModel) -> Page:
-    from docmost_pipeline.emulator.positions import key_between
-
     legacy = LEGACY_DEPLOY_GUIDE
     last_root = model.children(None)[-1].position if model.children(None) else None
     return Page(id=legacy["id"], slug_id=legacy["slugId"], title=legacy["title"], icon=legacy["icon"],

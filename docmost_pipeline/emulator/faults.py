@@ -3,8 +3,9 @@
 Owns the mutable "what should go wrong next" state. Every switch is a method of :class:`Faults`, so tests in the
 same process call them directly (``server.faults.fail("/api/spaces/", times=2)``) and a server in another process
 is steered over HTTP with ``POST /__control__/faults`` ``{"op": "fail", "path": "/api/spaces/", "times": 2}``
-(see :data:`HTTP_OPERATIONS`). Space-level switches (extra/hidden/cloned/large spaces, password changes) live on
-the server object and are reachable over HTTP the same way.
+(see :data:`HTTP_OPERATIONS`). Space-level switches (extra/hidden/cloned/large/generated spaces, password changes,
+export latency) and the page mutations (create, edit, rename, move, trash, …) live on the server object and are
+reachable over HTTP the same way.
 """
 
 from __future__ import annotations
@@ -202,4 +203,17 @@ HTTP_OPERATIONS = {
     "drop_from_export": "server.drop_from_export",
     "set_auth_rate_limit": "server.set_auth_rate_limit",
     "clear_requests": "server.clear_requests",
+    "set_export_latency": "server.set_export_latency",
+    "add_generated_space": "server.add_generated_space",
+    # page mutations: each sets updatedAt like Docmost (model.Wiki)
+    "create_page": "server.create_page",
+    "edit_page": "server.edit_page",
+    "append_text": "server.append_text",
+    "rename_page": "server.rename_page",
+    "set_icon": "server.set_icon",
+    "move_page": "server.move_page",
+    "trash_page": "server.trash_page",
+    "restore_page": "server.restore_page",
+    "add_attachment": "server.add_attachment",
+    "link_page": "server.link_page",
 }

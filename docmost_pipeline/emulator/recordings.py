@@ -2,15 +2,16 @@
 
 Owns the translation from :data:`RECORDINGS_DIR` (``data/docmost-0.95/`` beside this module, package data of
 ``docmost_pipeline``: recorded JSON, headers and ZIPs, described in its ``README.md``) to plain Python structures:
-one :class:`SpaceData` per space with its API item, every page as a sidebar item, the export ZIP bytes and the
-recorded response headers. Pages that no recorded sidebar response covers are derived from the ZIP's
-``docmost-metadata.json`` (``parentPath``, ``position``) with the title taken from the page's ``# Title`` line.
+one :class:`SpaceData` per space with its API item, the export ZIP bytes, the pages' Markdown and attachments found
+in it, and the recorded response headers. The pages themselves live in the space's page model
+(:mod:`~docmost_pipeline.emulator.model`, filled from these recordings by :mod:`~docmost_pipeline.emulator.seed`).
 Nothing here does HTTP.
 
 Every file under :data:`RECORDINGS_DIR` other than its README is read by the server except ``api/index.json``,
-``api/export-timings.json``, ``api/auth-login.ok.*``, ``api/spaces-list.limit-2.*`` and the
-``login.unknown-email`` / ``no-cookie.export`` error recordings. Those stay with the rest because ``index.json``
-and the README describe the set as one recording, and the server's tests compare its answers with them.
+``api/export-timings.json``, ``api/auth-login.ok.*``, ``api/spaces-list.limit-2.*``, the sidebar recordings (the
+page model answers them; its tests compare), ``api/web-index.*``, ``api/files.*`` and the ``login.unknown-email`` /
+``no-cookie.export`` / ``page-info.invalid`` error recordings. Those stay with the rest because ``index.json`` and the
+README describe the set as one recording, and the server's tests compare its answers with them.
 """
 
 from __future__ import annotations
@@ -80,22 +81,23 @@ class PageExportRecording:
 class SpaceData:
     """Everything the server knows about one space.
 
-    ``pages`` maps page id to the sidebar item exactly as ``POST /api/pages/sidebar-pages`` returns it.
-    ``page_markdown`` maps page id to ``(entry name in the export ZIP, Markdown)`` for pages present in the export.
-    ``export_zip`` is ``None`` for a space without pages (export answers 400) or when ``export_stream`` generates
-    the body instead (large generated exports, never held in memory). ``attachment_files`` maps attachment id to
-    ``{file name: bytes}`` as found in the recorded export (kept even when ``export_zip`` is later rewritten), the
-    source of the attachments in synthesised page exports.
+    ``model`` is the space's page model (:class:`~docmost_pipeline.emulator.model.SpaceModel`, attached by the
+    server); ``pages`` maps the id of every page outside the trash to its sidebar item, from the model.
+    ``page_markdown`` maps page id to ``(entry name in the recorded export ZIP, Markdown)``. ``export_zip`` is the
+    recorded export, served while the model is unchanged; ``None`` for a space without pages (export answers 400)
+    or when ``export_stream`` generates the body instead (large generated exports, never held in memory).
+    ``attachment_files`` maps attachment id to ``{file name: bytes}`` as found in the recorded export (kept even when
+    ``export_zip`` is later rewritten).
     """
 
     item: dict
-    pages: dict[str, dict] = field(default_factory=dict)
     page_markdown: dict[str, tuple[str, str]] = field(default_factory=dict)
     page_metadata: dict[str, dict] = field(default_factory=dict)
     export_zip: bytes | None = None
     export_headers: list[list[str]] | None = None
     export_stream: object | None = None  # callable() -> Iterator[bytes]
     attachment_files: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    model: object | None = None  # SpaceModel
 
     @property
     def id(self) -> str:
@@ -109,10 +111,13 @@ class SpaceData:
     def name(self) -> str:
         return self.item["name"]
 
+    @property
+    def pages(self) -> dict[str, dict]:
+        from docmost_pipeline.emulator.views import sidebar_item  # views reads this module's constants
 
-def first_line_title(markdown: str) -> str | None:
-    first = markdown.split("\n", 1)[0]
-    return first[2:] if first.startswith("# ") else None
+        if self.model is None:
+            return {}
+        return {page.id: sidebar_item(self.model, page) for page in self.model.live_pages()}
 
 
 def read_zip_metadata(zip_bytes: bytes) -> tuple[dict, dict[str, tuple[str, str]]]:
@@ -185,52 +190,6 @@ def drop_page_from_export(export_zip: bytes, page_id: str) -> bytes:
     return out.getvalue()
 
 
-def sidebar_item(page_id: str, meta: dict, title: str | None, parent_id: str | None, space_id: str) -> dict:
-    """A sidebar item in Docmost's key order for a page known only from the export metadata."""
-    return {
-        "id": page_id,
-        "slugId": meta["slugId"],
-        "title": title,
-        "icon": meta.get("icon"),
-        "position": meta["position"],
-        "parentPageId": parent_id,
-        "spaceId": space_id,
-        "creatorId": ADMIN_USER_ID,
-        "isBase": False,
-        "deletedAt": None,
-        "hasChildren": False,
-        "canEdit": True,
-    }
-
-
-def recorded_sidebar_items(slug: str) -> dict[str, dict]:
-    items: dict[str, dict] = {}
-    for path in sorted(API_DIR.glob(f"sidebar.{slug}.*.json")):
-        for item in json.loads(path.read_text(encoding="utf-8"))["data"]["items"]:
-            items[item["id"]] = item
-    return items
-
-
-def build_pages(space_id: str, metadata: dict, markdown: dict[str, tuple[str, str]],
-                recorded: dict[str, dict]) -> dict[str, dict]:
-    """Merge recorded sidebar items with pages derived from the export metadata; recorded items win."""
-    key_to_id = {key: meta["pageId"] for key, meta in metadata["pages"].items()}
-    pages: dict[str, dict] = {}
-    for key, meta in metadata["pages"].items():
-        page_id = meta["pageId"]
-        if page_id in recorded:
-            continue
-        title = first_line_title(markdown[page_id][1]) if page_id in markdown else None
-        parent_id = key_to_id.get(meta["parentPath"]) if meta.get("parentPath") else None
-        pages[page_id] = sidebar_item(page_id, meta, title, parent_id, space_id)
-    pages.update(copy.deepcopy(recorded))
-    parents = {p["parentPageId"] for p in pages.values() if p["parentPageId"]}
-    for page in pages.values():
-        if page["id"] not in recorded:
-            page["hasChildren"] = page["id"] in parents
-    return pages
-
-
 @functools.lru_cache(maxsize=1)
 def _recorded_spaces() -> tuple[dict, ...]:
     return tuple(load_api_json("spaces-list.default.page-1.json")["data"]["items"])
@@ -269,7 +228,6 @@ def _load_recorded_spaces() -> tuple[SpaceData, ...]:
             space.page_markdown = markdown
             space.page_metadata = {m["pageId"]: m for m in metadata["pages"].values()}
             space.attachment_files = read_zip_attachments(space.export_zip)
-            space.pages = build_pages(item["id"], metadata, markdown, recorded_sidebar_items(item["slug"]))
         spaces.append(space)
     return tuple(spaces)
 
@@ -292,62 +250,6 @@ def metadata_key(entry_name: str) -> str:
     return "/".join(quote(segment, safe="-_.!~*'()") for segment in entry_name.split("/"))
 
 
-def sanitize_file_name(title: str | None) -> str:
-    """Approximate Docmost 0.95's file name for a title (recordings README: `/ : "` removed, trailing spaces)."""
-    name = (title or "").translate({ord(c): None for c in '/:"?*<>|\\'}).rstrip() or "untitled"
-    encoded = name.encode("utf-8")[:255]
-    return encoded.decode("utf-8", errors="ignore")
-
-
-# When the Collisions recordings were made (recordings README, addendum): the times of pages without recorded metadata.
-UNRECORDED_PAGE_TIME = "2026-11-21T23:45:50.000Z"
-
-
-def synthesize_page_zip(page: dict, markdown: str | None, meta: dict | None, exported_at: str,
-                        attachments: dict[str, dict[str, bytes]] | None = None) -> bytes:
-    """A single-page export ZIP in Docmost's layout for a page without a recorded ``/api/pages/export`` body.
-
-    SYNTHESISED, not recorded: the entry is ``<sanitized title>.md`` holding the page's Markdown from the space
-    export when the page is in it, else just ``# <title>``; ``docmost-metadata.json`` has the one page with
-    ``parentPath: null`` (as in the recorded single-page ZIPs). ``attachments`` ({id: {name: bytes}}) are written
-    first, as in the recorded ``architecture-overview.att-1.children-0.zip``: directory entries ``/files/`` and
-    ``/files/<id>/``, then ``/files/<id>/<name>`` (the page sits at the ZIP's root, so its ``files/<id>/<name>``
-    references resolve unchanged).
-    """
-    title = page["title"] or "untitled"
-    entry = sanitize_file_name(page["title"]) + ".md"
-    body = markdown if markdown is not None else f"# {title}\n\n"
-    metadata = {
-        "exportedAt": exported_at,
-        "source": "docmost",
-        "version": DOCMOST_VERSION,
-        "pages": {
-            metadata_key(entry): {
-                "pageId": page["id"],
-                "slugId": page["slugId"],
-                "icon": page["icon"],
-                "position": page["position"],
-                "parentPath": None,
-                # Docmost writes the page's own (stable) times. A page the recorded space export dropped has none
-                # recorded: the recording's time stands in, never "now", so two syncs of it convert identically.
-                "createdAt": (meta or {}).get("createdAt", UNRECORDED_PAGE_TIME),
-                "updatedAt": (meta or {}).get("updatedAt", UNRECORDED_PAGE_TIME),
-            }
-        },
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        if attachments:
-            zf.writestr("/files/", b"", compress_type=zipfile.ZIP_STORED)
-            for attachment_id, files in attachments.items():
-                zf.writestr(f"/files/{attachment_id}/", b"", compress_type=zipfile.ZIP_STORED)
-                for name, data in files.items():
-                    zf.writestr(f"/files/{attachment_id}/{name}", data)
-        zf.writestr(entry, body.encode("utf-8"))
-        zf.writestr("docmost-metadata.json", json.dumps(metadata, ensure_ascii=False, indent=2).encode("utf-8"))
-    return buffer.getvalue()
-
-
 def derived_id(namespace: str, original: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"docmost-test-server/{namespace}/{original}"))
 
@@ -358,19 +260,13 @@ def derived_slug_id(namespace: str, original: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:10])
 
 
-def clone_space(source: SpaceData, *, name: str, slug: str) -> SpaceData:
-    """A copy of ``source`` with new space, page and slug ids (ZIP metadata rewritten to match)."""
-    new_space_id = derived_id("space", slug)
-    id_map = {pid: derived_id(slug, pid) for pid in source.pages}
-    slug_map = {p["slugId"]: derived_slug_id(slug, p["slugId"]) for p in source.pages.values()}
+def clone_space(source: SpaceData, *, name: str, slug: str, id_map: dict[str, str],
+                slug_map: dict[str, str]) -> SpaceData:
+    """A copy of ``source``'s recordings under a new space id (:func:`derived_id` of ``slug``), its page ids and slugIds
+    replaced through ``id_map``/``slug_map`` (the ZIP's metadata rewritten to match); the caller clones the model."""
     item = copy.deepcopy(source.item)
-    item.update(id=new_space_id, name=name, slug=slug)
+    item.update(id=derived_id("space", slug), name=name, slug=slug)
     clone = SpaceData(item=item)
-    for pid, page in source.pages.items():
-        new = copy.deepcopy(page)
-        new.update(id=id_map[pid], slugId=slug_map[page["slugId"]], spaceId=new_space_id,
-                   parentPageId=id_map.get(page["parentPageId"]) if page["parentPageId"] else None)
-        clone.pages[new["id"]] = new
     clone.page_markdown = {id_map[pid]: v for pid, v in source.page_markdown.items()}
     clone.attachment_files = copy.deepcopy(source.attachment_files)
     clone.page_metadata = {

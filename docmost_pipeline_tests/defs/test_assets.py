@@ -223,6 +223,8 @@ def test_failed_blocking_check_keeps_previous_version_live(tmp_path, docmost_ser
             doc.write_text(doc.read_text(encoding="utf-8") + "\n[gone](no-such-page.md)\n", encoding="utf-8")
 
         after_convert(monkeypatch, inject_broken_link)
+        # A change in Docmost, so that the second sync converts again (an unchanged space is not converted).
+        docmost_server.append_text(next(iter(docmost_server.space_by_slug("collisions").pages)), "Edited.")
         second = sync_space(instance, settings, resources, "collisions")
         assert not second.success
         checks = {c.check_name: c for c in second.get_asset_check_evaluations()}

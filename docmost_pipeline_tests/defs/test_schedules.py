@@ -6,7 +6,6 @@ import os
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from dagster import DagsterRun, DagsterRunStatus, SkipReason, build_schedule_context, instance_for_test
@@ -19,7 +18,7 @@ from docmost_pipeline.workdir import clean_working_data
 from docmost_pipeline.defs.resources import OutputResource, close_cached_clients
 from docmost_pipeline.defs.schedules import build_sync_schedule
 from docmost_pipeline.settings import SettingsError, load_settings
-from docmost_pipeline_tests.dagster_support import after_convert, make_resources, make_settings, sync_space
+from docmost_pipeline_tests.dagster_support import make_resources, make_settings, sync_space
 
 TICK = datetime(2026, 11, 22, 6, 0, tzinfo=timezone.utc)
 
@@ -98,18 +97,15 @@ def test_clean_working_data_keeps_last_three_raw_and_active_runs(tmp_path):
     assert sorted(report.removed) == ["raw/eng/r2", "staging/eng/r4"]
 
 
-def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server, monkeypatch):
+def test_maintenance_job_reports_what_it_removed(tmp_path, docmost_server):
     output = tmp_path / "output"
     settings = make_settings(docmost_server, output, PUBLISH_KEEP="2")
     with instance_for_test() as instance:
         resources = make_resources(docmost_server, output)
         assert sync_space(instance, settings, resources, "collisions").success
 
-        def edit_a_page(slug: str, tree_dir: Path) -> None:  # an unchanged tree would not make a second version
-            doc = sorted(tree_dir.rglob("*.md"))[0]
-            doc.write_text(doc.read_text(encoding="utf-8") + "\nEdited in Docmost.\n", encoding="utf-8")
-
-        after_convert(monkeypatch, edit_a_page)
+        # an edit in Docmost: an unchanged space would make neither a second raw export nor a second version
+        docmost_server.append_text(next(iter(docmost_server.space_by_slug("collisions").pages)), "Edited in Docmost.")
         assert sync_space(instance, settings, resources, "collisions").success
         close_cached_clients()
         make_run_dirs(output / ".pipeline" / "raw" / "collisions", ["old1", "old2", "old3"], start=int(time.time()) - 10_000)

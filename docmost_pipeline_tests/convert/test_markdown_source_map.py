@@ -88,10 +88,10 @@ def test_a_paragraph_that_cannot_be_located_in_the_source_is_an_error_not_unesca
     """The renderer no longer keeps an unmappable paragraph unchanged (with an "unmapped_block" warning), which let
     ``{x}`` reach MDX unescaped: it raises, naming the line and the text. Shown by taking away the virtual spaces
     that map a tab-continued list line (markdown-it reads "\tb {x}" there as "  b {x}")."""
-    from docmost_pipeline.convert import markdown
+    from docmost_pipeline.convert.markdown import renderer
 
     source = "- a\n\tb {x}\n"
     assert render(source).text == "- a\n\tb \\{x\\}\n"
-    monkeypatch.setattr(markdown, "_MAX_VIRTUAL_SPACES", 0)
+    monkeypatch.setattr(renderer, "_MAX_VIRTUAL_SPACES", 0)
     with pytest.raises(ValueError, match=re.escape("line 1: inline text 'a\\n  b {x}' is not in the source")):
         render(source)

@@ -68,7 +68,9 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
         for run_id, space in RUNS:
             launched = subprocess.run(
                 [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", "sync_space",
-                 "--run-id", run_id, "--tags", json.dumps({"dagster/partition": space})],
+                 "--run-id", run_id, "--tags", json.dumps({"dagster/partition": space}),
+                 # full: every run exports its space (waiting on the delay); an unchanged space would end at once
+                 "--config-json", json.dumps({"ops": {"raw_export": {"config": {"full": True}}}})],
                 cwd=home, env=env, capture_output=True, text=True, timeout=180)
             assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
         queued = {r.dagster_run.run_id: r.dagster_run.status for r in instance.get_run_records()}

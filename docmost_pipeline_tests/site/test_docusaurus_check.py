@@ -49,7 +49,9 @@ def test_a_tree_that_does_not_build_is_not_published(site_ready, tmp_path, docmo
             broken.append(doc.relative_to(tree_dir).as_posix())
 
         after_convert(monkeypatch, unclosed_div)
-        second = sync_space(instance, settings, resources, "collisions")
+        # full: convert again although Docmost did not change (an unchanged space would not be converted at all)
+        second = sync_space(instance, settings, resources, "collisions",
+                            run_config={"ops": {"raw_export": {"config": {"full": True}}}})
         assert broken, "the converted tree was not edited"
         assert not second.success
         checks = {c.check_name: c for c in second.get_asset_check_evaluations()}

@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 
 from docmost_pipeline.emulator import docmark
 from docmost_pipeline.emulator.positions import key_between
-from docmost_pipeline.emulator.recordings import ADMIN_USER_ID
+from docmost_pipeline.emulator.recordings import ADMIN_USER_ID, SpaceItem
 from docmost_pipeline.emulator.views import recent_item
 
 SLUG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -118,7 +118,7 @@ class Page:
         return self.deleted_at is not None
 
 
-class SpaceModel:
+class SpaceModel(SpaceItem):
     """The pages and attachments of one space. ``item`` is the space's ``/api/spaces`` item (id, name, slug).
 
     ``changed`` turns True at the first change that can alter this space's exports; ``omitted`` holds pages the
@@ -133,17 +133,6 @@ class SpaceModel:
         self.omitted: set[str] = set()
         self.changed = False
 
-    @property
-    def id(self) -> str:
-        return self.item["id"]
-
-    @property
-    def slug(self) -> str:
-        return self.item["slug"]
-
-    @property
-    def name(self) -> str:
-        return self.item["name"]
 
     def live_pages(self) -> list[Page]:
         return [p for p in self.pages.values() if not p.trashed]

@@ -77,8 +77,26 @@ class PageExportRecording:
     body: bytes
 
 
+class SpaceItem:
+    """The id, slug and name of a space, read from its API item (``self.item``, as ``POST /api/spaces/`` lists it)."""
+
+    item: dict
+
+    @property
+    def id(self) -> str:
+        return self.item["id"]
+
+    @property
+    def slug(self) -> str:
+        return self.item["slug"]
+
+    @property
+    def name(self) -> str:
+        return self.item["name"]
+
+
 @dataclass
-class SpaceData:
+class SpaceData(SpaceItem):
     """Everything the server knows about one space.
 
     ``model`` is the space's page model (:class:`~docmost_pipeline.emulator.model.SpaceModel`, attached by the
@@ -99,17 +117,6 @@ class SpaceData:
     attachment_files: dict[str, dict[str, bytes]] = field(default_factory=dict)
     model: object | None = None  # SpaceModel
 
-    @property
-    def id(self) -> str:
-        return self.item["id"]
-
-    @property
-    def slug(self) -> str:
-        return self.item["slug"]
-
-    @property
-    def name(self) -> str:
-        return self.item["name"]
 
     @property
     def pages(self) -> dict[str, dict]:

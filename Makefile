@@ -33,10 +33,12 @@ test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 site: $(STAMP)
 	$(BIN)/python -m docmost_pipeline.sitebuild $(if $(OUTPUT_DIR),"$(OUTPUT_DIR)") --out-dir site/build
 
-# Speed and memory figures (not pass/fail tests): download of a 500 MB export, conversion of a 2,000-page export.
+# Speed and memory figures (not pass/fail tests): download of a 500 MB export, conversion of a 2,000-page export,
+# full / unchanged / one-edit syncs of a 2,000-page space.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/convert.py
+	$(BIN)/python benchmarks/incremental.py
 
 clean:
 	rm -rf $(VENV) .dagster_home output site/node_modules site/build

@@ -204,6 +204,7 @@ HTTP_OPERATIONS = {
     "set_auth_rate_limit": "server.set_auth_rate_limit",
     "clear_requests": "server.clear_requests",
     "set_export_latency": "server.set_export_latency",
+    "export_seconds": "server.export_seconds",
     "add_generated_space": "server.add_generated_space",
     # page mutations: each sets updatedAt like Docmost (model.Wiki)
     "create_page": "server.create_page",

@@ -94,6 +94,7 @@ class DocmostTestServer:
         self.faults = Faults()
         self.requests: list[RequestRecord] = []
         self.export_latency = ExportLatency(0.0, 0.0)
+        self._export_seconds = 0.0
         self._lock = threading.RLock()
         self._sessions: set[str] = set()
         self._rate: dict[str, _RateWindow] = {}
@@ -180,7 +181,14 @@ class DocmostTestServer:
     def export_pause(self, pages: int) -> None:
         seconds = self.export_latency.base_seconds + self.export_latency.per_page_seconds * pages
         if seconds > 0:
+            with self._lock:
+                self._export_seconds += seconds
             time.sleep(seconds)
+
+    def export_seconds(self) -> dict:
+        """The export time served so far (the latency model's waits added up): what a client waited on Docmost."""
+        with self._lock:
+            return {"seconds": round(self._export_seconds, 3)}
 
     def expire_sessions(self) -> None:
         with self._lock:

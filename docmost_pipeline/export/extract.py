@@ -39,7 +39,8 @@ from docmost_pipeline.export.download import (
     TREE_JSON,
     load_tree,
 )
-from docmost_pipeline.export.pageindex import SPACE_NAMESPACE, PageIndex, page_namespace
+from docmost_pipeline.export.pageindex import SPACE_NAMESPACE
+from docmost_pipeline.export.singlepages import attachment_filter, place_single_page
 from docmost_pipeline.export.metadata import (
     METADATA_ENTRY,
     ExportMetadata,
@@ -490,18 +491,6 @@ def _note_tree_differences(pages: list[ExportedPage], tree_by_id: dict[str, Side
             notes.append(f"page {sidebar.title!r} ({page_id}) of the API page tree is missing from the export")
 
 
-def _recovered_zip_path(own_path: str, parent_zip_path: str | None, page: _PageRecord, taken: set[str]) -> str:
-    """Where the page would sit in the space ZIP: in its parent's folder, made unique with its id if needed."""
-    folder = parent_zip_path[: -len(".md")] if parent_zip_path else ""
-    name = posixpath.basename(own_path)
-    candidate = f"{folder}/{name}" if folder else name
-    if candidate in taken:
-        stem = name[: -len(".md")] if name.endswith(".md") else name
-        tag = page.slug_id or page.page_id
-        candidate = f"{folder}/{stem} (recovered {tag}).md" if folder else f"{stem} (recovered {tag}).md"
-    return candidate
-
-
 def extract_raw_export(
     raw_dir: Path, dest: Path, *, limits: ExtractionLimits = ExtractionLimits()
 ) -> ExtractedExport:
@@ -510,7 +499,7 @@ def extract_raw_export(
     ``space.zip`` gives most pages; each ``pages/<pageId>.zip`` (a single-page export fetched because the space
     export dropped that page) is merged in with ``recovered=True``, its parent and title from ``tree.json``,
     its attachments deduplicated by attachment id and name. A recovered page's ``zip_path`` is virtual (see
-    ``_recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``).
+    ``singlepages.recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``).
     """
     raw_dir = Path(raw_dir)
     manifest = _read_raw_manifest(raw_dir)
@@ -535,7 +524,7 @@ def extract_raw_export(
             )
         superseded = frozenset(manifest.get("superseded_page_ids") or ())
         result = extractor.extract(space_zip, skip_pages=superseded,
-                                   keep_attachment=_attachment_filter(raw_dir, superseded))
+                                   keep_attachment=attachment_filter(raw_dir, superseded))
         records = list(result.pages)
         link_paths = {SPACE_NAMESPACE: dict(result.paths)}
         in_space_zip = set(result.paths.values())
@@ -553,7 +542,7 @@ def extract_raw_export(
             if not page_result.pages:
                 raise ExtractionError(f"{page_zip}: the recovered page ZIP does not hold page {wanted}")
             for record in page_result.pages:
-                _place_single_page(record, tree_by_id, zip_path_by_id, taken, notes)
+                place_single_page(record, tree_by_id, zip_path_by_id, taken, notes)
                 link_paths[record.link_namespace] = {unicodedata.normalize("NFC", record.link_path): record.page_id}
                 if record.page_id not in in_space_zip:
                     recovered_ids.add(record.page_id)
@@ -561,42 +550,6 @@ def extract_raw_export(
 
         return _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
                        docmost_version=manifest.get("docmost_version"), link_paths=link_paths)
-
-
-def _attachment_filter(raw_dir: Path, superseded: frozenset[str]) -> Callable[[str, str], bool] | None:
-    """Keep a space-export attachment unless every page it is attributed to is superseded (see pageindex)."""
-    index = PageIndex.load(raw_dir) if superseded else None
-    if index is None:
-        return None
-
-    def keep(folder: str, key: str) -> bool:
-        owners = index.attachment_owners.get(f"{folder}|{key}")
-        return owners is None or any(owner not in superseded for owner in owners)
-
-    return keep
-
-
-def _place_single_page(record: _PageRecord, tree_by_id: dict[str, SidebarPage] | None,
-                       zip_path_by_id: dict[str, str], taken: set[str], notes: list[str]) -> None:
-    """Parent, position and icon of a page from its own export come from the page tree; its ``zip_path`` is
-    virtual (where it would sit in the space export), its links stay relative to its own ZIP."""
-    sidebar = tree_by_id.get(record.page_id) if tree_by_id is not None else None
-    if sidebar is not None:
-        parent_id = sidebar.parent_page_id
-        record.position = sidebar.position or record.position
-        record.icon = record.icon or sidebar.icon
-    else:
-        notes.append(f"recovered page {record.page_id} is not in tree.json; placed at the root")
-        parent_id = None
-    parent_zip_path = zip_path_by_id.get(parent_id) if parent_id else None
-    if parent_id and parent_zip_path is None:
-        notes.append(f"recovered page {record.page_id}: parent {parent_id} is not in the export")
-    record.link_namespace = page_namespace(record.page_id)
-    record.link_path = record.zip_path
-    record.zip_path = _recovered_zip_path(record.zip_path, parent_zip_path, record, taken)
-    record.parent_path = parent_zip_path
-    taken.add(record.zip_path)
-    zip_path_by_id[record.page_id] = record.zip_path
 
 
 def _read_raw_manifest(raw_dir: Path) -> dict:

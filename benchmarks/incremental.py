@@ -58,8 +58,10 @@ def timed_sync(env: dict, *slugs: str, full: bool = False) -> dict:
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"sync failed:\n{output}")
-    result = json.loads(output.strip().splitlines()[-1])
+    lines = output.strip().splitlines()
+    result = json.loads(lines[-1])
     result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    result["summary"] = [line for line in lines[:-1] if line.strip()]
     return result
 
 
@@ -88,6 +90,8 @@ def main() -> int:
     emulator, base_url = start_emulator()
     try:
         control(base_url, op="add_generated_space", slug=SLUG, pages=args.pages)
+        # every sync is a new process with its own login; Docmost's 10 logins a minute would stall the benchmark
+        control(base_url, op="set_auth_rate_limit", window_seconds=60, limit=1000)
         if not args.no_latency:
             control(base_url, op="set_export_latency")
         with tempfile.TemporaryDirectory(prefix="bench-incremental-") as work:
@@ -96,13 +100,14 @@ def main() -> int:
                    "DAGSTER_HOME": f"{work}/home", "MAX_CONCURRENT_EXPORTS": "2"}
             os.makedirs(f"{work}/home")
             shutil.copyfile(REPO / "dagster.yaml", f"{work}/home/dagster.yaml")  # the project's instance settings
-            return report_single_space(env, base_url, args.pages) | report_all_spaces(env, work, base_url)
+            missed, full_seconds = report_single_space(env, base_url, args.pages)
+            return missed | report_all_spaces(env, work, base_url, full_seconds)
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)
 
 
-def report_single_space(env: dict, base_url: str, pages: int) -> int:
+def report_single_space(env: dict, base_url: str, pages: int) -> tuple[int, float]:
     full = timed_sync(env, SLUG)
     unchanged = timed_sync(env, SLUG)
     page = first_page(env, base_url)
@@ -118,7 +123,8 @@ def report_single_space(env: dict, base_url: str, pages: int) -> int:
         missed += 0 if ok and result["peak_rss_mb"] <= full["peak_rss_mb"] * 1.05 else 1
         print(f"{name:<24}{result['seconds']:>9.2f}{ratio:>9.1%}{(f'<= {target:.0%}' if target else ''):>9}"
               f"{result['peak_rss_mb']:>9.0f}MB" + ("" if ok else "  MISSED"))
-    return 1 if missed else 0
+        print("    " + " | ".join(result["summary"]))
+    return (1 if missed else 0), full["seconds"]
 
 
 def first_page(env: dict, base_url: str) -> str:
@@ -130,22 +136,24 @@ def first_page(env: dict, base_url: str) -> str:
         return read_manifest(client, space.id).entries[len(read_manifest(client, space.id).entries) // 2].id
 
 
-def report_all_spaces(env: dict, work: str, base_url: str) -> int:
-    """Every space, full: the wall time next to the export time Docmost spent (target: at most 1.1 x, at 2 at once)."""
+def report_all_spaces(env: dict, work: str, base_url: str, largest_alone: float) -> int:
+    """Every space, full: the wall time next to the export time Docmost spent (the issue's target: at most 1.1 x at
+    2 at once) and next to the largest space's own full sync (what concurrency can reach at best)."""
     print("\nall spaces, full export (docmost-pipeline sync --full):")
-    print(f"{'MAX_CONCURRENT_EXPORTS':<24}{'seconds':>9}{'exports':>9}{'ratio':>9}{'target':>9}")
+    print(f"{'MAX_CONCURRENT_EXPORTS':<24}{'seconds':>9}{'exports':>9}{'ratio':>9}{'target':>9}"
+          f"{'of largest alone':>18}")
     missed = 0
     for workers in ("1", "2"):
-        before = control(base_url, op="export_seconds")["seconds"]
+        before = control(base_url, op="export_seconds")["result"]["seconds"]
         result = timed_sync({**env, "MAX_CONCURRENT_EXPORTS": workers, "OUTPUT_DIR": f"{work}/all-{workers}"},
                             full=True)
-        waited = control(base_url, op="export_seconds")["seconds"] - before
+        waited = control(base_url, op="export_seconds")["result"]["seconds"] - before
         ratio = result["seconds"] / waited if waited else float("nan")
         target = 1.1 if workers == "2" else None
         ok = target is None or ratio <= target
         missed += 0 if ok else 1
         print(f"{workers:<24}{result['seconds']:>9.2f}{waited:>9.2f}{ratio:>9.2f}{(f'<= {target}' if target else ''):>9}"
-              + ("" if ok else "  MISSED"))
+              f"{result['seconds'] / largest_alone:>18.2f}" + ("" if ok else "  MISSED"))
     return 1 if missed else 0
 
 

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 
@@ -109,5 +109,10 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
                              and e.dagster_event.is_step_failure]
                     for run_id, _ in RUNS if by_id[run_id].dagster_run.status != DagsterRunStatus.SUCCESS}
         assert not failures, failures
+        # the second Collisions run found Collisions as the first one published it (incremental sync): no export
+        [second_raw_export] = [e.asset_materialization for e in instance.all_logs(RUNS[1][0])
+                               if e.asset_materialization is not None
+                               and e.asset_materialization.asset_key == AssetKey("raw_export")]
+        assert second_raw_export.metadata["sync_mode"].value == "unchanged"
     assert (tmp_path / "output" / "collisions" / "_category_.json").is_file()
-    assert docmost_server.count("/api/spaces/export") >= len(RUNS)
+    assert docmost_server.count("/api/spaces/export") == len({space for _, space in RUNS})

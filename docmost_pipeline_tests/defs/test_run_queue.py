@@ -6,7 +6,7 @@ project's ``dagster.yaml`` (MAX_CONCURRENT_EXPORTS=2), launches ``sync_space`` r
 launch`` (as an operator would): two for Collisions, one each for Content Gallery and General, all queued before the
 daemon starts, Collisions first. The Docmost test server answers every space export after a delay, so each run lasts
 long enough to overlap any run the queue lets start beside it. The run records' start and end times then show
-which runs overlapped.
+which runs overlapped. Each run executes its steps in its run worker's own process (the in-process executor).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 
@@ -109,6 +109,13 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
                              and e.dagster_event.is_step_failure]
                     for run_id, _ in RUNS if by_id[run_id].dagster_run.status != DagsterRunStatus.SUCCESS}
         assert not failures, failures
+        # each run executed its steps in its run worker's process (in-process executor): no step worker processes
+        for run_id, _ in RUNS:
+            entries = [e for e in instance.all_logs(run_id) if e.is_dagster_event]
+            [started] = [e for e in entries if e.dagster_event.event_type == DagsterEventType.RUN_START]
+            steps = [e for e in entries if e.dagster_event.is_step_event]
+            assert steps and {e.dagster_event.pid for e in steps} == {started.dagster_event.pid}, run_id
+            assert not [e for e in entries if e.dagster_event.event_type == DagsterEventType.STEP_WORKER_STARTING]
         # the second Collisions run found Collisions as the first one published it (incremental sync): no export
         [second_raw_export] = [e.asset_materialization for e in instance.all_logs(RUNS[1][0])
                                if e.asset_materialization is not None

@@ -214,6 +214,31 @@ def _kv_set(instance: DagsterInstance, key: str, value: str) -> None:
     instance.run_storage.set_cursor_values({key: value})
 
 
+_STEP_BEGINS = {DagsterEventType.STEP_START, DagsterEventType.STEP_RESTARTED}
+_STEP_ENDS = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_UP_FOR_RETRY,
+              DagsterEventType.STEP_SKIPPED}
+_CRASH_PREFIX = "Run execution process for"  # Dagster's code server reports a run worker's death with this
+
+
+def _interrupted_step(instance: DagsterInstance, run_id: str) -> tuple[str | None, str | None]:
+    """(the step still running when the run stopped, Dagster's report of the run worker's death), each or None.
+
+    Steps run in the run worker's process (in-process executor), so a step that kills its process (the
+    out-of-memory killer, a segfault) kills the run worker: no step failure is recorded, the code server fails
+    the run from outside."""
+    running: dict[str, None] = {}
+    crash = None
+    for record in instance.all_logs(run_id, of_type=_STEP_BEGINS | _STEP_ENDS | {DagsterEventType.ENGINE_EVENT}):
+        event = record.dagster_event
+        if event.event_type in _STEP_BEGINS and event.step_key:
+            running[event.step_key] = None
+        elif event.event_type in _STEP_ENDS:
+            running.pop(event.step_key, None)
+        elif _CRASH_PREFIX in (record.message or ""):
+            crash = record.message[record.message.index(_CRASH_PREFIX):]  # without the "[DagsterApiServer] " tag
+    return (next(reversed(running), None), crash)
+
+
 def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, run_failure_message: str | None,
                      secrets: list[str]) -> tuple[str | None, str, int]:
     """(failed step, error summary, attempts made on that step)."""
@@ -227,6 +252,9 @@ def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, 
             message = error.message
         elif last.message:
             message = last.message
+    else:
+        step_key, crash = _interrupted_step(instance, run.run_id)
+        message = crash or message
     attempts = 1
     if step_key:
         retries = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)

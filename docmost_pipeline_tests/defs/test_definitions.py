@@ -106,3 +106,14 @@ def test_the_shipped_instance_shows_no_community_pop_up(tmp_path):
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.nux_enabled is False
         assert instance.telemetry_enabled is False
+
+
+def test_the_shipped_run_queue_starts_queued_runs_within_a_second_side_by_side(tmp_path, monkeypatch):
+    from dagster import DagsterInstance
+
+    monkeypatch.setenv("MAX_CONCURRENT_EXPORTS", "2")
+    (tmp_path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        coordinator = instance.run_coordinator
+        assert coordinator.dequeue_interval_seconds == 1 and coordinator.dequeue_use_threads is True
+        assert coordinator.get_run_queue_config().max_concurrent_runs == 2

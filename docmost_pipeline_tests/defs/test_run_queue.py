@@ -6,7 +6,7 @@ project's ``dagster.yaml`` (MAX_CONCURRENT_EXPORTS=2), launches ``sync_space`` r
 launch`` (as an operator would): two for Collisions, one each for Content Gallery and General, all queued before the
 daemon starts, Collisions first. The Docmost test server answers every space export after a delay, so each run lasts
 long enough to overlap any run the queue lets start beside it. The run records' start and end times then show
-which runs overlapped.
+which runs overlapped. Each run executes its steps in its run worker's own process (the in-process executor).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 
@@ -68,9 +68,7 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
         for run_id, space in RUNS:
             launched = subprocess.run(
                 [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", "sync_space",
-                 "--run-id", run_id, "--tags", json.dumps({"dagster/partition": space}),
-                 # full: every run exports its space (waiting on the delay); an unchanged space would end at once
-                 "--config-json", json.dumps({"ops": {"raw_export": {"config": {"full": True}}}})],
+                 "--run-id", run_id, "--tags", json.dumps({"dagster/partition": space})],
                 cwd=home, env=env, capture_output=True, text=True, timeout=180)
             assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
         queued = {r.dagster_run.run_id: r.dagster_run.status for r in instance.get_run_records()}
@@ -111,5 +109,17 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
                              and e.dagster_event.is_step_failure]
                     for run_id, _ in RUNS if by_id[run_id].dagster_run.status != DagsterRunStatus.SUCCESS}
         assert not failures, failures
+        # each run executed its steps in its run worker's process (in-process executor): no step worker processes
+        for run_id, _ in RUNS:
+            entries = [e for e in instance.all_logs(run_id) if e.is_dagster_event]
+            [started] = [e for e in entries if e.dagster_event.event_type == DagsterEventType.RUN_START]
+            steps = [e for e in entries if e.dagster_event.is_step_event]
+            assert steps and {e.dagster_event.pid for e in steps} == {started.dagster_event.pid}, run_id
+            assert not [e for e in entries if e.dagster_event.event_type == DagsterEventType.STEP_WORKER_STARTING]
+        # the second Collisions run found Collisions as the first one published it (incremental sync): no export
+        [second_raw_export] = [e.asset_materialization for e in instance.all_logs(RUNS[1][0])
+                               if e.asset_materialization is not None
+                               and e.asset_materialization.asset_key == AssetKey("raw_export")]
+        assert second_raw_export.metadata["sync_mode"].value == "unchanged"
     assert (tmp_path / "output" / "collisions" / "_category_.json").is_file()
-    assert docmost_server.count("/api/spaces/export") >= len(RUNS)
+    assert docmost_server.count("/api/spaces/export") == len({space for _, space in RUNS})

@@ -296,7 +296,8 @@ class LinkResolver:
     def _attachment(self, attachment_id: str, name: str, raw: str, node: PageNode) -> LinkTarget:
         out = self.attachments.lookup(unquote(attachment_id), unquote(name))
         if out is None:
-            self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export; kept as plain text")
+            self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export and not fetched from "
+                                                   "Docmost (a file of another space?); kept as plain text")
             return LinkTarget(None, "unresolved")
         return LinkTarget(relative_href(node.doc_dir, out), "attachment")
 

@@ -89,17 +89,24 @@ def test_metadata_is_present_and_numeric(synced):
     assert raw["bytes"].value == (RECORDINGS_DIR / "engineering.zip").stat().st_size
     assert len(raw["sha256"].value) == 64
     assert raw["docmost_version"].value == "0.95.0"
+    # the test server's page publishes the recordings' APP_URL; no file of another space is shown
+    assert (raw["public_url"].value, raw["public_url_source"].value) == ("http://localhost:3000",
+                                                                         "window.CONFIG.APP_URL")
+    assert (raw["other_space_files_fetched"].value, raw["other_space_files_missing"].value) == (0, 0)
     extracted = result.asset_materializations_for_node("extracted_markdown")[0].metadata
     assert extracted["pages"].value == 100
     assert "| page" in extracted["page_tree"].value  # a pandas-built markdown table
     tree = result.asset_materializations_for_node("postprocessed_tree")[0].metadata
-    # Engineering's two links to a heading of another page whose Docmost anchor cannot be mapped: the links keep
-    # their page, lose the fragment, and both warnings are counted and listed one row each.
-    assert tree["warnings"].value == 2
-    assert tree["warning_counts"].value == {"dropped_fragment": 2}
+    # Engineering's two links to a heading of another page whose Docmost anchor cannot be mapped (the links keep
+    # their page, lose the fragment), and its three absolute links (on Docmost's public address) to the page in
+    # the trash, plain text like a relative link to it: each warning counted and listed in one row.
+    assert tree["warnings"].value == 5
+    assert tree["warning_counts"].value == {"dropped_fragment": 2, "unresolved_link": 3}
     rows = tree["warnings_table"].value.splitlines()[2:]
     assert [[cell.strip() for cell in row.split("|")[1:3]] for row in rows] == [
-        ["getting-started/index.md", "dropped_fragment"], ["architecture-overview/index.md", "dropped_fragment"]]
+        ["getting-started/index.md", "dropped_fragment"], ["getting-started/index.md", "unresolved_link"],
+        ["getting-started/index.md", "unresolved_link"], ["architecture-overview/index.md", "dropped_fragment"],
+        ["release-process.md", "unresolved_link"]]
     published = result.asset_materializations_for_node("published_space")[0].metadata
     assert published["version"].value and published["previous_version"].value == ""
     assert Path(published["live_path"].value) == synced["output"] / "engineering"

@@ -18,7 +18,8 @@ Rules (``LinkResolver.resolve``):
   state: the site's ``docmost-links`` plugin decides at build time where it leads (the page's permalink when that
   space is published, else the fallback). The fallback is recorded per linking page (``cross_space_links``) for its
   front matter: ``{"space": <space slug>, "url": <Docmost URL>}`` with ``url`` = public URL (else base URL) +
-  ``/s/<space>/p/<slug>``, else the link's own absolute URL, else omitted (site-relative link, no URL known). A ``#fragment`` is dropped
+  ``/s/<space>/p/<slug>``, else the link's own absolute URL, else omitted (site-relative link, no URL known). A
+  ``#fragment`` is dropped
   with a warning (the target's heading ids are not known here). Spaces are converted and published independently,
   so a link resolved against another space's published tree at conversion time would break the site as soon as
   that space is republished with the page renamed, moved or removed.

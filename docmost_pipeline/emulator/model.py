@@ -432,8 +432,8 @@ class Wiki:
             return dict(item, attachmentId=attachment.id, fileName=file_name)
 
     def link_attachment(self, page_id: str, attachment_id: str, alt: str | None = None) -> dict:
-        """Append ``![alt](files/<attachmentId>/<fileName>)`` showing an existing attachment of any space (Docmost lets a
-        page embed another space's attachment). One of the page's own space becomes one of its attachments, as on
+        """Append ``![alt](files/<attachmentId>/<fileName>)`` showing an existing attachment of any space (Docmost
+        lets a page embed another space's attachment). One of the page's own space becomes one of its attachments, as on
         an edit; one of another space does not, so the space export writes the reference but has no such file
         (recordings README, "Docmost's public address and file downloads"). ``alt`` defaults to the file name."""
         with self.lock:

@@ -10,8 +10,9 @@ Nothing here does HTTP.
 Every file under :data:`RECORDINGS_DIR` other than its README is read by the server except ``api/index.json``,
 ``api/export-timings.json``, ``api/auth-login.ok.*``, ``api/spaces-list.limit-2.*``, the sidebar recordings (the
 page model answers them; its tests compare), ``api/files.download.range.headers.json`` and the
-``login.unknown-email`` / ``no-cookie.export`` / ``page-info.invalid`` error recordings. Those stay with the rest because ``index.json`` and the
-README describe the set as one recording, and the server's tests compare its answers with them.
+``login.unknown-email`` / ``no-cookie.export`` / ``page-info.invalid`` error recordings. Those stay with the rest
+because ``index.json`` and the README describe the set as one recording, and the server's tests compare its answers
+with them.
 """
 
 from __future__ import annotations

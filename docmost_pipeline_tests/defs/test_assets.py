@@ -350,7 +350,8 @@ def test_an_image_of_another_space_is_fetched_and_shown_a_gone_file_is_its_alt_t
                     if p.title == "Glossary")
     docmost_server.link_attachment(glossary, "01a20070-3f15-7378-a57d-6332ee89dcc1", alt="Gallery screenshot")
     content = docmost_server.wiki.page(glossary)[1].content
-    docmost_server.edit_page(glossary, content + "\n\n![Gone diagram](files/00000000-0000-7000-8000-000000000000/x.png)")
+    gone = "files/00000000-0000-7000-8000-000000000000/x.png"
+    docmost_server.edit_page(glossary, content + f"\n\n![Gone diagram]({gone})")
     output = tmp_path / "output"
     settings = make_settings(docmost_server, output)
     with instance_for_test() as instance:

@@ -235,7 +235,8 @@ def test_a_changed_public_url_converts_again_and_the_change_sensor_sees_it(tmp_p
 
         # the operator sets DOCMOST_PUBLIC_URL: Docmost did not change, the published tree must
         [request] = sensor(build_sensor_context(instance=instance, resources=configured)).run_requests
-        assert (request.partition_key, request.tags["docmost/change"]) == ("hangul-docs", "pipeline or settings changed")
+        assert (request.partition_key, request.tags["docmost/change"]) == \
+            ("hangul-docs", "pipeline or settings changed")
         docmost_server.clear_requests()
         again = sync_space(instance, settings, configured, "hangul-docs")
         raw = metadata(again, "raw_export")

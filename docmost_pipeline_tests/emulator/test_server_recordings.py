@@ -223,9 +223,8 @@ def test_file_download_with_the_session_returns_the_file_like_docmost(docmost_se
         wrong_name = http.get("/api/files/01a20070-3f15-7378-a57d-6332ee89dcc1/other.png")
         unknown = http.get("/api/files/00000000-0000-7000-8000-000000000000/x.png")
     assert response.status_code == 200 and response.content == expected
-    assert [response.headers[n] for n in ("content-type", "cache-control", "accept-ranges", "content-security-policy")] \
-        == [dict(recorded["headers"])[n] for n in ("content-type", "cache-control", "accept-ranges",
-                                                    "content-security-policy")]
+    names = ("content-type", "cache-control", "accept-ranges", "content-security-policy")
+    assert [response.headers[n] for n in names] == [dict(recorded["headers"])[n] for n in names]
     assert int(response.headers["content-length"]) == len(expected)
     assert encoded.status_code == 200 and encoded.content == expected_korean
     assert wrong_name.status_code == 404 and unknown.status_code == 404

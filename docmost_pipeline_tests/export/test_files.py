@@ -86,7 +86,8 @@ def test_fetched_files_are_extracted_like_zip_attachments(client, docmost_server
     assert attachment.file == f"files/{KOREAN[0]}/HwaMyeon_KaebCheo_SeolJeong.png"
     assert (export.root / attachment.file).read_bytes() == gallery_file(*KOREAN)
     assert f"{GONE}/gone.png" not in export.attachments
-    assert any(note.startswith(f"files/{GONE}/gone.png: shown by a page but not in the export") for note in export.notes)
+    assert any(note.startswith(f"files/{GONE}/gone.png: shown by a page but not in the export")
+               for note in export.notes)
 
 
 @pytest.mark.parametrize("change, message", [

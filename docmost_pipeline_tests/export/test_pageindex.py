@@ -11,7 +11,8 @@ B = "01a20070-0dfb-73ce-b295-0818dcbbc27b"
 
 def test_every_form_the_converter_resolves_as_an_attachment():
     markdown = (
-        f"# Page\n\n![한글 파일 이름](files/{A}/화면_캡처_(설정).png)"  # parentheses balance inside the destination
+        # parentheses balance inside the destination
+        f"# Page\n\n![한글 파일 이름](files/{A}/화면_캡처_(설정).png)"
         f" and [pdf](files/{B}/보고서_2026_%28최종%29__1.pdf)\n\n"
         f"![diagram](/files/{B}/diagram.drawio.svg?t=1795303673376)\n"
         f"[server path](/api/files/{B}/architecture-overview.png)\n"

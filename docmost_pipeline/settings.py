@@ -231,6 +231,16 @@ def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return urls
 
 
+def _http_url(env: Mapping[str, str], name: str, example: str) -> str | None:
+    """An http(s) URL without its trailing ``/``, or None when unset or empty."""
+    value = env.get(name, "").strip() or None
+    if value is not None:
+        if not re.fullmatch(r"https?://[^/\s?#]+[^\s]*", value):
+            raise SettingsError(f"{name}={value!r}: expected an http(s) URL like {example}")
+        value = value.rstrip("/")
+    return value
+
+
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env.get(name)
     if value is None or not value.strip():
@@ -246,6 +256,8 @@ class Settings:
     """Every setting of the pipeline, validated. ``docmost_password`` is excluded from repr."""
 
     docmost_base_url: str | None = None
+    # Docmost's public address (its APP_URL) when it differs from what it publishes; None: learned from Docmost
+    docmost_public_url: str | None = None
     docmost_email: str | None = None
     docmost_password: str | None = field(default=None, repr=False)
     output_dir: Path = Path("output")
@@ -309,13 +321,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
     """
     env = dict(environ) if environ is not None else dict(read_environment(dotenv_path))
 
-    base_url = env.get("DOCMOST_BASE_URL", "").strip() or None
-    if base_url is not None:
-        if not re.match(r"https?://[^/\s]+", base_url):
-            raise SettingsError(
-                f"DOCMOST_BASE_URL={base_url!r}: expected an http(s) URL like http://docmost.example.com"
-            )
-        base_url = base_url.rstrip("/")
+    base_url = _http_url(env, "DOCMOST_BASE_URL", "http://docmost.example.com")
+    public_url = _http_url(env, "DOCMOST_PUBLIC_URL", "https://wiki.example.com")
     email = env.get("DOCMOST_EMAIL", "").strip() or None
     password = env.get("DOCMOST_PASSWORD") or None
     if base_url and not (email and password):
@@ -338,6 +345,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
 
     return Settings(
         docmost_base_url=base_url,
+        docmost_public_url=public_url,
         docmost_email=email,
         docmost_password=password,
         output_dir=output_dir,

@@ -1,7 +1,8 @@
 """What a sync compares to know there is nothing to do: the *source digest* of a space.
 
 The digest covers everything the published tree is made from: the page manifest (every page's title, place and
-update time), the space's name (its sidebar label), the Docmost base URL written into edit links, and the
+update time), the space's name (its sidebar label), Docmost's public URL (written into edit links and the Docmost
+URLs of links into other spaces) and base URL (absolute links on either host are Docmost's own), and the
 pipeline's own code that turns an export into a tree. It is recorded as ``source_sha256`` in the stamp of every
 published version; a sync whose digest equals the live version's has nothing to export, convert or publish.
 """
@@ -15,9 +16,10 @@ from pathlib import Path
 from docmost_pipeline.fingerprint import pipeline_fingerprint
 from docmost_pipeline.publish import status
 
-def source_digest(manifest_digest: str, *, space_name: str, base_url: str | None) -> str:
+
+def source_digest(manifest_digest: str, *, space_name: str, base_url: str | None, public_url: str | None) -> str:
     data = {"manifest": manifest_digest, "space_name": space_name, "base_url": base_url or "",
-            "pipeline": pipeline_fingerprint()}
+            "public_url": public_url or base_url or "", "pipeline": pipeline_fingerprint()}
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

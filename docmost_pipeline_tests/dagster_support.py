@@ -29,7 +29,8 @@ def make_settings(server, output_dir: Path, **env: str) -> Settings:
 
 
 def make_resources(server, output_dir: Path, *, password: str | None = None, retries: int = 3,
-                   webhook_urls: str = "", webserver_url: str = "http://127.0.0.1:3030") -> dict:
+                   webhook_urls: str = "", webserver_url: str = "http://127.0.0.1:3030",
+                   public_url: str | None = None) -> dict:
     return {
         "docmost": DocmostResource(
             base_url=server.base_url,
@@ -39,6 +40,7 @@ def make_resources(server, output_dir: Path, *, password: str | None = None, ret
             backoff_base=0.01,
             connect_timeout=5.0,
             read_timeout=30.0,
+            public_url=public_url,
         ),
         "output": OutputResource(output_dir=str(output_dir), base_url=server.base_url),
         "alerts": AlertResource(webhook_urls=webhook_urls, webserver_url=webserver_url),

@@ -81,6 +81,20 @@ def test_banner_is_loud():
     assert text.splitlines()[0] == "#" * len(text.splitlines()[1])
 
 
+def test_the_demo_server_publishes_the_recordings_app_url_like_a_real_docmost():
+    # The recordings were made with APP_URL=http://localhost:3000 (every absolute link in them says so); the demo
+    # Docmost is reached on another address, like a real deployment behind an internal one.
+    from docmost_pipeline.devrun import DEMO_EMAIL, DEMO_PASSWORD, start_demo_server, stop
+    from docmost_pipeline.docmost import DocmostClient
+
+    process, base_url = start_demo_server(dict(os.environ))
+    try:
+        with DocmostClient(base_url, DEMO_EMAIL, DEMO_PASSWORD) as client:
+            assert client.public_url() == "http://localhost:3000" != base_url
+    finally:
+        stop(process)
+
+
 def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_INTERVAL", "ALERT_"))}
@@ -143,5 +157,8 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
         assert len(pages) == len(index), (slug, len(pages), len(index))  # every indexed page is there
         stamp = json.loads((live / "_publish.json").read_text(encoding="utf-8"))
         assert stamp["space"] == slug and stamp["page_count"] == len(pages)
+    getting_started = (output / "engineering" / "getting-started" / "index.md").read_text(encoding="utf-8")
+    # edit links on the address the demo Docmost publishes (the recordings' APP_URL), not the test server's port
+    assert "custom_edit_url: 'http://localhost:3000/s/engineering/p/HGMXE2d4R9'" in getting_started
     assert published["general"] == []  # the empty space: only its _category_.json
     assert all(published[slug] for slug in RECORDED_SPACES if slug != "general")

@@ -129,6 +129,9 @@ def test_defaults_without_docmost():
         ("DOCMOST_READ_TIMEOUT", "-1", "DOCMOST_READ_TIMEOUT='-1'"),
         ("DOCMOST_MAX_EXPORT_BYTES", "2 parsecs", "DOCMOST_MAX_EXPORT_BYTES='2 parsecs'"),
         ("DOCMOST_BASE_URL", "docmost:3000", "DOCMOST_BASE_URL='docmost:3000': expected an http(s) URL"),
+        ("DOCMOST_PUBLIC_URL", "wiki.example.com",
+         "DOCMOST_PUBLIC_URL='wiki.example.com': expected an http(s) URL like https://wiki.example.com"),
+        ("DOCMOST_PUBLIC_URL", "https://wiki example.com", "DOCMOST_PUBLIC_URL='https://wiki example.com'"),
     ],
 )
 def test_invalid_values_name_the_variable(name, value, fragment):
@@ -136,6 +139,14 @@ def test_invalid_values_name_the_variable(name, value, fragment):
         load_settings({**BASE, name: value})
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_public_url_is_optional_and_normalised():
+    assert load_settings(BASE).docmost_public_url is None
+    assert load_settings({**BASE, "DOCMOST_PUBLIC_URL": " "}).docmost_public_url is None
+    settings = load_settings({**BASE, "DOCMOST_PUBLIC_URL": " https://wiki.example.com/ "})
+    assert settings.docmost_public_url == "https://wiki.example.com"
+    assert settings.docmost_base_url == "http://127.0.0.1:9"
 
 
 def test_missing_credentials_named_without_password_value():

@@ -9,13 +9,17 @@ Rules (``LinkResolver.resolve``):
   ZIP's page list: ``link_paths``) -> relative link to the new doc.
 * Docmost page URLs, absolute (``http://host/s/<space>/p/<slug>-<slugId>``) or site-relative (``/s/...``),
   resolved by slugId (the part after the last ``-``; the slug may be empty) -> relative link to the new doc.
+  An absolute URL is Docmost's own when its host is the public URL's (what Docmost writes into content: its
+  ``APP_URL``) or the base URL's (how the pipeline reaches it), or when its slugId is a page of this space; on any
+  other host it is another Docmost and stays as it is.
   A ``#fragment`` is kept only when it equals the Docusaurus id of a plain (ASCII words) heading of the target
   page; Docmost's own heading ids are not in the export, so any other fragment is dropped with a warning.
 * Pages of another space -> the site link ``/docmost/p/<slugId>`` (``SITE_LINK_PREFIX``), whatever that space's
   state: the site's ``docmost-links`` plugin decides at build time where it leads (the page's permalink when that
   space is published, else the fallback). The fallback is recorded per linking page (``cross_space_links``) for its
-  front matter: ``{"space": <space slug>, "url": <Docmost URL>}`` with ``url`` = base URL + ``/s/<space>/p/<slug>``,
-  else the link's own absolute URL, else omitted (site-relative link, no base URL known). A ``#fragment`` is dropped
+  front matter: ``{"space": <space slug>, "url": <Docmost URL>}`` with ``url`` = public URL (else base URL) +
+  ``/s/<space>/p/<slug>``, else the link's own absolute URL, else omitted (site-relative link, no URL known). A
+  ``#fragment`` is dropped
   with a warning (the target's heading ids are not known here). Spaces are converted and published independently,
   so a link resolved against another space's published tree at conversion time would break the site as soon as
   that space is republished with the page renamed, moved or removed.
@@ -149,12 +153,16 @@ class LinkResolver:
         report: ConversionReport,
         read_markdown: Callable[[PageNode], str] | None = None,
         link_paths: dict[str, dict[str, str]] | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.read_markdown = read_markdown
         self._heading_ids: dict[str, set[str]] = {}
         self.space_slug = space_slug
         self.base_url = base_url.rstrip("/") if base_url else None
-        self.base_host = urlsplit(self.base_url).netloc.lower() if self.base_url else None
+        # what readers open: the fallback URLs of links into other spaces are written on it
+        self.public_url = public_url.rstrip("/") if public_url else self.base_url
+        # the hosts of Docmost's own absolute links: the public URL's and the base URL's
+        self.docmost_hosts = {urlsplit(url).netloc.lower() for url in (self.base_url, self.public_url) if url}
         self.attachments = attachments
         self.report = report
         self.by_page_id = tree.by_page_id
@@ -218,9 +226,9 @@ class LinkResolver:
         return dict(sorted(self._cross_space.get(node.page.page_id, {}).items()))
 
     def _docmost_url(self, space: str, slug: str, raw: str) -> str | None:
-        """The absolute Docmost URL of a page link: on the base URL when known, else the link itself if absolute."""
-        if self.base_url:
-            return self.base_url + quote(f"/s/{space}/p/{slug}", safe="/%-._~")
+        """The absolute Docmost URL of a page link: on the public URL when known, else the link itself if absolute."""
+        if self.public_url:
+            return self.public_url + quote(f"/s/{space}/p/{slug}", safe="/%-._~")
         return None if raw.startswith("/") else raw.split("#", 1)[0]
 
     # -- the rules ------------------------------------------------------------------------------------------
@@ -255,7 +263,7 @@ class LinkResolver:
         host = parts.netloc.lower()
         if match:
             slug_id = slug_id_of(match["slug"])
-            ours = self.base_host is None or host == self.base_host or slug_id in self.by_slug_id \
+            ours = not self.docmost_hosts or host in self.docmost_hosts or slug_id in self.by_slug_id \
                 or slug_id in self.dropped_slug_ids
             if ours:
                 return self._docmost_page(match["space"], match["slug"], parts.fragment, dest, node)
@@ -289,7 +297,8 @@ class LinkResolver:
     def _attachment(self, attachment_id: str, name: str, raw: str, node: PageNode) -> LinkTarget:
         out = self.attachments.lookup(unquote(attachment_id), unquote(name))
         if out is None:
-            self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export; kept as plain text")
+            self._warn(node, "missing_attachment", f"{raw!r}: attachment not in the export and not fetched from "
+                                                   "Docmost (a file of another space?); kept as plain text")
             return LinkTarget(None, "unresolved")
         return LinkTarget(relative_href(node.doc_dir, out), "attachment")
 

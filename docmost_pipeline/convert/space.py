@@ -69,10 +69,11 @@ class _Writer:
         self.text(relative, json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def edit_url(base_url: str | None, space_slug: str, slug_id: str | None) -> str | None:
-    if not base_url or not slug_id:
+def edit_url(public_url: str | None, space_slug: str, slug_id: str | None) -> str | None:
+    """The page in Docmost, on the address readers open (``custom_edit_url``)."""
+    if not public_url or not slug_id:
         return None
-    return f"{base_url.rstrip('/')}/s/{space_slug}/p/{slug_id}"
+    return f"{public_url.rstrip('/')}/s/{space_slug}/p/{slug_id}"
 
 
 def convert_space(
@@ -83,8 +84,12 @@ def convert_space(
     space_name: str,
     base_url: str | None = None,
     cache_path: Path | None = None,
+    public_url: str | None = None,
 ) -> ConversionReport:
     """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``.
+
+    ``public_url`` is Docmost's address as readers see it (its ``APP_URL``; default: ``base_url``): edit links and
+    the Docmost URLs of links into other spaces are written on it. Absolute links on either host are Docmost's own.
 
     With ``cache_path`` pages whose inputs did not change since the conversion that wrote that file are taken
     from it instead of rendered again (:mod:`docmost_pipeline.convert.cache`); the output is the same.
@@ -105,14 +110,16 @@ def convert_space(
     plan = plan_attachments(export)
     report.attachments_written, attachment_bytes = write_attachments(export, plan, out_dir)
 
+    public_url = (public_url or base_url or "").rstrip("/") or None
     resolver = LinkResolver(tree, plan, space_slug=space_slug, base_url=base_url, report=report,
                             read_markdown=lambda node: read_page_source(export, node.page),
-                            link_paths=export.link_paths)
+                            link_paths=export.link_paths, public_url=public_url)
     writer = _Writer(out_dir)
     writer.json(CATEGORY_FILE, {"label": space_name})
     pages_index: dict[str, dict] = {}
     cache = PageCache(cache_path, fingerprint=pipeline_fingerprint())
-    context = _PageContext(export, resolver, writer, report, cache, base_url=base_url, space_slug=space_slug)
+    context = _PageContext(export, resolver, writer, report, cache, base_url=base_url, public_url=public_url,
+                           space_slug=space_slug)
     for node in tree.walk():
         _write_page(node, context)
         if node.page.slug_id:
@@ -137,6 +144,7 @@ class _PageContext:
     report: ConversionReport
     cache: PageCache
     base_url: str | None
+    public_url: str | None
     space_slug: str
 
 
@@ -145,7 +153,8 @@ def _page_fields(node: PageNode, context: _PageContext) -> dict:
     page = node.page
     return {"title": node.title, "doc_path": node.doc_path, "sidebar_position": node.sidebar_position,
             "is_category": node.is_category, "page_id": page.page_id, "slug_id": page.slug_id, "icon": page.icon,
-            "updated_at": page.updated_at, "base_url": context.base_url, "space_slug": context.space_slug}
+            "updated_at": page.updated_at, "base_url": context.base_url, "public_url": context.public_url,
+            "space_slug": context.space_slug}
 
 
 def _write_page(node: PageNode, context: _PageContext) -> None:
@@ -189,7 +198,7 @@ def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
         description=rendered.description,
         icon=page.icon,
         updated_at=page.updated_at,
-        edit_url=edit_url(context.base_url, context.space_slug, page.slug_id),
+        edit_url=edit_url(context.public_url, context.space_slug, page.slug_id),
         page_id=page.page_id,
         slug_id=page.slug_id,
         links=resolver.cross_space_links(node),

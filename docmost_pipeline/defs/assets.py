@@ -38,7 +38,8 @@ from docmost_pipeline.defs.checks import tree_check_results, tree_check_specs
 from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
 from docmost_pipeline.defs.partitions import GROUP_NAME, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import DocmostResource, OutputResource
-from docmost_pipeline.docmost.errors import DocmostAuthError
+from docmost_pipeline.docmost.errors import DocmostAuthError, DocmostError
+from docmost_pipeline.docmost.publicurl import PublicUrl
 from docmost_pipeline.export.incremental import export_changes
 from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline.export.extract import extract_raw_export
@@ -69,6 +70,7 @@ class RawExportRef:
     sync_mode: str = "full"  # "full", "incremental" or "unchanged"
     source_digest: str | None = None  # recorded in the published stamp (docmost_pipeline.syncstate)
     live_version: str | None = None  # the version left live when unchanged
+    public_url: str | None = None  # Docmost's address as readers see it (edit links, links to Docmost)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class ExtractedRef:
     source_sha256: str | None
     sync_mode: str = "full"
     live_version: str | None = None
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,10 @@ Reads the space's page list (`POST /api/pages/recent`) and compares it with the 
   ones) are exported one by one (`POST /api/pages/export`);
 - **full**: the whole space is exported (`POST /api/spaces/export`), plus every page that export dropped.
 
+Files the pages show that no export holds (attachments of other spaces) are fetched on their own
+(`GET /api/files/...`). Docmost's public address (`DOCMOST_PUBLIC_URL`, else its `window.CONFIG.APP_URL`, else the
+base URL) is what edit links and links back to Docmost use.
+
 A full export happens without a usable previous export, every `FULL_SYNC_EVERY`, when more than
 `INCREMENTAL_MAX_CHANGED` of the pages changed, or when asked for (config `full: true`,
 `docmost-pipeline sync --full`). Written to `OUTPUT_DIR/.pipeline/raw/<space>/<run_id>/`. Retried 3 times with
@@ -150,7 +157,8 @@ def raw_export_asset(retry_delay: float) -> AssetsDefinition:
     def raw_export(context: AssetExecutionContext, config: SyncConfig, docmost: DocmostResource,
                    output: OutputResource) -> Output:
         try:
-            return materialize_raw_export(context, config, docmost.get_client(), output)
+            public = public_address(docmost)
+            return materialize_raw_export(context, config, docmost.get_client(), output, public)
         except DocmostAuthError as exc:
             raise Failure(description="Docmost rejected the login (not retried): "
                                       + redact(str(exc), docmost.secrets()), allow_retries=False) from None
@@ -158,8 +166,20 @@ def raw_export_asset(retry_delay: float) -> AssetsDefinition:
     return raw_export
 
 
+def public_address(docmost: DocmostResource) -> PublicUrl:
+    """Docmost's public address for this run; a malformed one Docmost publishes fails at once (no retries: a
+    setting, not a passing fault)."""
+    try:
+        return docmost.get_public_url()
+    except DocmostError as exc:
+        if exc.status is None or exc.status >= 500 or isinstance(exc, DocmostAuthError):
+            raise  # Docmost unreachable: retried like any export failure
+        raise Failure(description=f"cannot learn Docmost's public address: {redact(str(exc), docmost.secrets())}; "
+                                  "set DOCMOST_PUBLIC_URL", allow_retries=False) from None
+
+
 def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, client,
-                           output: OutputResource) -> Output:
+                           output: OutputResource, public: PublicUrl) -> Output:
     slug = context.partition_key
     space = {s.slug: s for s in client.list_spaces()}.get(slug)
     if space is None:
@@ -167,14 +187,16 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
                       allow_retries=False)
     space_ref = SpaceRef(slug=slug, id=space.id, name=space.name)
     manifest = read_manifest(client, space.id)
-    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public.url)
     live_version, live_digest = live_source(output.root, slug)
     manifest_meta = {"manifest_seconds": round(manifest.seconds, 3), "manifest_requests": manifest.requests,
-                     "pages_listed": len(manifest.entries)}
+                     "pages_listed": len(manifest.entries), "public_url": public.url,
+                     "public_url_source": public.source}
     if live_digest == digest and not config.full:
         context.log.info(f"space {slug}: unchanged since version {live_version}; nothing to export")
         ref = RawExportRef(space=space_ref, dir=None, empty=not manifest.entries, sha256=None, bytes=0,
-                           sync_mode="unchanged", source_digest=digest, live_version=live_version)
+                           sync_mode="unchanged", source_digest=digest, live_version=live_version,
+                           public_url=public.url)
         return Output(ref, metadata={"sync_mode": "unchanged", "reason": "the live version has this source",
                                      "live_version": live_version or "", "pages_exported": 0,
                                      "pages_reused": len(manifest.entries), "pages_deleted": 0, **manifest_meta})
@@ -183,7 +205,7 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
         context.log.info(f"space {slug}: Docmost has no pages to export; it will be published as an empty "
                          "space (only its _category_.json)")
     ref = RawExportRef(space=space_ref, dir=str(raw.dir), empty=bool(raw.empty), sha256=raw.sha256,
-                       bytes=int(raw.bytes or 0), sync_mode=raw.mode, source_digest=digest)
+                       bytes=int(raw.bytes or 0), sync_mode=raw.mode, source_digest=digest, public_url=public.url)
     exported = len(raw.exported_page_ids) if raw.mode == "incremental" else len(manifest.entries)
     return Output(ref, metadata={
         "sync_mode": raw.mode,
@@ -197,6 +219,8 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
         "download_seconds": float(raw.seconds or 0.0),
         "docmost_version": raw.docmost_version or "unknown",
         "recovered_pages": len(raw.recovered_page_ids or ()),
+        "other_space_files_fetched": len(raw.fetched_files),
+        "other_space_files_missing": len(raw.missing_files),
         "empty_space": bool(raw.empty),
         "raw_dir": MetadataValue.path(str(raw.dir)),
     })
@@ -232,7 +256,7 @@ def extracted_markdown(context: AssetExecutionContext, raw_export: RawExportRef,
     export = extract_raw_export(Path(raw_export.dir), dest)
     ref = ExtractedRef(space=raw_export.space, dir=str(dest), raw_dir=raw_export.dir, empty=raw_export.empty,
                        pages=len(export.pages), source_sha256=raw_export.source_digest,
-                       sync_mode=raw_export.sync_mode)
+                       sync_mode=raw_export.sync_mode, public_url=raw_export.public_url)
     return Output(ref, metadata={
         "sync_mode": raw_export.sync_mode,
         "pages": len(export.pages),
@@ -288,7 +312,7 @@ def convert_extracted(context: AssetExecutionContext, extracted: ExtractedRef, o
     started = time.monotonic()
     report = convert_space(ExtractedExport.load(Path(extracted.dir)), tree_dir, space_slug=slug,
                            space_name=extracted.space.name, base_url=output.base_url,
-                           cache_path=output.work_dirs.page_cache(slug))
+                           public_url=extracted.public_url, cache_path=output.work_dirs.page_cache(slug))
     seconds = time.monotonic() - started
     ref = TreeRef(space=extracted.space, tree_dir=str(tree_dir), extract_dir=extracted.dir,
                   raw_dir=extracted.raw_dir, empty=extracted.empty, pages=int(report.pages_written),

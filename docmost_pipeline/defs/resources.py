@@ -3,7 +3,8 @@
 Configuration arrives through ``EnvVar`` for credentials (the UI shows the variable's name, never its value) and as
 validated values from :mod:`docmost_pipeline.settings` for the rest. ``DocmostResource`` hands out one
 ``DocmostClient`` per process and configuration, so a process logs in once and reuses the session (Docmost
-allows 10 logins per minute).
+allows 10 logins per minute), and Docmost's public address (DOCMOST_PUBLIC_URL, else learned from Docmost once per
+process, :mod:`docmost_pipeline.docmost.publicurl`).
 """
 
 
@@ -17,10 +18,13 @@ from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
 from docmost_pipeline.docmost.client import DocmostClient
+from docmost_pipeline.docmost.publicurl import PublicUrl, resolve_public_url
 from docmost_pipeline.settings import Settings
 from docmost_pipeline.workdir import WorkDirs
 
 _CLIENTS: dict[tuple, object] = {}
+_PUBLIC_URLS: dict[tuple, PublicUrl] = {}
+_PUBLIC_URLS_LOCK = threading.Lock()
 _CLIENTS_LOCK = threading.Lock()
 
 
@@ -35,9 +39,13 @@ class DocmostResource(ConfigurableResource):
     retries: int = 3
     backoff_base: float = 0.5
     max_export_bytes: int = 2 * 1024**3
+    public_url: str | None = Field(
+        default=None, description="Docmost's public address (DOCMOST_PUBLIC_URL); unset: learned from Docmost's "
+                                  "page (window.CONFIG.APP_URL), else the base URL")
 
     def __repr__(self) -> str:
-        return f"DocmostResource(base_url={self.base_url!r}, email={self.email!r}, password=***)"
+        return (f"DocmostResource(base_url={self.base_url!r}, public_url={self.public_url!r}, email={self.email!r}, "
+                "password=***)")
 
     __str__ = __repr__
 
@@ -66,12 +74,27 @@ class DocmostResource(ConfigurableResource):
                 _CLIENTS[key] = client
             return client
 
+    def get_public_url(self) -> PublicUrl:
+        """Docmost's public address: ``public_url`` when set, else learned from Docmost (``GET /``) on first use in
+        this process and then reused, like the client (a fallback to the base URL is logged once). Raises the
+        client's ``DocmostError`` (not cached) when Docmost cannot be reached or publishes a malformed address."""
+        key = (*self._key(), self.public_url)
+        with _PUBLIC_URLS_LOCK:  # one resolution (and at most one fallback log line) per process
+            found = _PUBLIC_URLS.get(key)
+            if found is None:
+                found = resolve_public_url(self.get_client(), self.public_url,
+                                           logger=logging.getLogger("docmost_pipeline.docmost"))
+                _PUBLIC_URLS[key] = found
+        return found
+
     def secrets(self) -> list[str]:
         return [self.password] if self.password else []
 
 
 def close_cached_clients() -> None:
-    """Close and forget every cached client (tests, shutdown)."""
+    """Close and forget every cached client and public address (tests, shutdown)."""
+    with _PUBLIC_URLS_LOCK:
+        _PUBLIC_URLS.clear()
     with _CLIENTS_LOCK:
         for client in _CLIENTS.values():
             try:
@@ -141,6 +164,7 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
             read_timeout=settings.read_timeout,
             retries=settings.retries,
             max_export_bytes=settings.max_export_bytes,
+            public_url=settings.docmost_public_url,
         ),
         "output": OutputResource(
             output_dir=str(Path(settings.output_dir).resolve()),

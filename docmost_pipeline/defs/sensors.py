@@ -145,10 +145,11 @@ class SpaceChange:
     summary: str  # what changed, for the run's docmost/change tag
 
 
-def detect_change(client, space, output: OutputResource) -> SpaceChange | None:
-    """The change of one space since its live version (None: unchanged), from its page manifest alone."""
+def detect_change(client, space, output: OutputResource, public_url: str | None) -> SpaceChange | None:
+    """The change of one space since its live version (None: unchanged), from its page manifest alone (and
+    Docmost's public address, which shapes the tree too)."""
     manifest = read_manifest(client, space.id)
-    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public_url)
     live_version, live_digest = live_source(output.root, space.slug)
     if live_digest == digest:
         return None
@@ -179,12 +180,16 @@ def build_change_sensor(settings: Settings, job) -> SensorDefinition:
         busy = spaces_in_progress(context.instance, keys)
         client = docmost.get_client()
         spaces = {s.slug: s for s in client.list_spaces()}
+        try:
+            public_url = docmost.get_public_url().url
+        except DocmostError as exc:
+            return SkipReason(f"cannot learn Docmost's public address: {redact(str(exc), docmost.secrets())}")
         requests, unchanged = [], []
         for key in keys:
             if key in busy or key not in spaces:
                 continue  # a run is on its way; a space gone from Docmost is the discovery sensor's to report
             try:
-                change = detect_change(client, spaces[key], output)
+                change = detect_change(client, spaces[key], output, public_url)
             except DocmostError as exc:
                 context.log.warning(f"{key}: cannot read its page list: {redact(str(exc), docmost.secrets())}")
                 continue

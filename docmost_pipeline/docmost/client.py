@@ -13,6 +13,10 @@ Owns every conversation with Docmost. Behaviour the rest of the pipeline relies 
 * Connection errors, timeouts, 429 (honouring ``Retry-After`` / ``retry-after-auth``), 5xx, interrupted or
   unreadable export bodies are retried with exponential backoff and jitter (``retries`` times). Wrong
   credentials are :class:`DocmostAuthError` and never retried.
+* Files (``GET /api/files/<attachmentId>/<fileName>``, :meth:`DocmostClient.download_file`) are streamed, capped and
+  retried like exports, without the ZIP check.
+* Docmost's public address (its ``APP_URL``, which it writes into page content whatever address a client uses) is
+  read from ``window.CONFIG`` of the web app's page ``GET /`` (:meth:`DocmostClient.public_url`; no session).
 * Secrets (the password, the session cookie) never reach a log line, an error message or ``repr``.
 """
 
@@ -33,6 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -56,6 +61,13 @@ SPACE_EXPORT_PATH = "/api/spaces/export"
 PAGE_EXPORT_PATH = "/api/pages/export"
 PAGE_SIZE = 100
 RECENT_PATH = "/api/pages/recent"
+FILES_PATH = "/api/files"
+WEB_INDEX_PATH = "/"
+WEB_INDEX_LIMIT = 1024 * 1024  # the web app's page is ~1.6 KB; anything past 1 MiB is not read
+# <script>window.CONFIG={...};</script> in Docmost's web app page (api/web-index.html of the recordings)
+_WEB_CONFIG = re.compile(r"window\.CONFIG\s*=\s*(\{.*?\})\s*;?\s*</script>", re.DOTALL)
+_HTTP_URL = re.compile(r"https?://[^/\s?#]+[^\s]*")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 EMPTY_SPACE_MESSAGE = "No accessible pages to export"
 MAX_RETRY_WAIT = 600.0  # a server asking for more than 10 minutes is treated as asking for 10 minutes
 ERROR_BODY_LIMIT = 64 * 1024
@@ -260,6 +272,72 @@ class DocmostClient:
         body = {"pageId": page_id, "format": "markdown", "includeAttachments": True, "includeChildren": False}
         return self._download(PAGE_EXPORT_PATH, body, Path(dest))
 
+    def download_file(self, attachment_id: str, name: str, dest: Path) -> ExportDownload:
+        """Stream one attachment (``GET /api/files/<attachmentId>/<fileName>``, any space the user may read) to
+        ``dest``: capped at ``max_export_bytes`` and retried like an export. A file Docmost does not serve to this
+        user is :class:`DocmostNotFound` (404) or :class:`DocmostForbidden` (403), never retried."""
+        if not isinstance(attachment_id, str) or not _UUID.fullmatch(attachment_id):
+            raise ValueError(f"attachment id {attachment_id!r} is not a Docmost id (a UUID)")
+        if not name:
+            raise ValueError(f"attachment {attachment_id}: empty file name")
+        path = f"{FILES_PATH}/{attachment_id}/{quote(name, safe='')}"
+        return self._download(path, None, Path(dest), method="GET", check_zip=False)
+
+    def public_url(self) -> str | None:
+        """Docmost's public address: ``window.CONFIG.APP_URL`` of its web app page (``GET /`` on the base URL, no
+        session), without a trailing ``/``. None when the page has none (no ``window.CONFIG``, no ``APP_URL``, or
+        ``GET /`` is not the web app: a 3xx or 4xx answer). Connection errors, 429 and 5xx are retried; an
+        ``APP_URL`` that is not an http(s) URL, or a ``window.CONFIG`` that is not JSON, is a :class:`DocmostError`
+        naming the page."""
+        endpoint = f"GET {WEB_INDEX_PATH}"
+        attempt = 0
+        while True:
+            try:
+                return self._read_public_url(endpoint)
+            except _Retryable as failure:
+                attempt = self._wait_or_give_up(endpoint, failure, attempt)
+
+    def _read_public_url(self, endpoint: str) -> str | None:
+        self.request_count += 1
+        page = f"{self.base_url}{WEB_INDEX_PATH}"
+        try:
+            with self._http.stream("GET", WEB_INDEX_PATH, headers={"accept": "text/html"}) as response:
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    raise _Retryable(status, "rate limited" if status == 429 else "server error",
+                                     wait=parse_retry_after(response.headers.get("retry-after"))
+                                     if status == 429 else None)
+                if not 200 <= status < 300:
+                    self.log.debug("%s answered HTTP %d: no web app page, so no public address", endpoint, status)
+                    return None
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= WEB_INDEX_LIMIT:
+                        break
+        except httpx.TimeoutException as exc:
+            raise _Retryable(None, f"timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(None, f"{type(exc).__name__}: {exc}") from None
+        match = _WEB_CONFIG.search(body[:WEB_INDEX_LIMIT].decode("utf-8", errors="replace"))
+        if match is None:
+            self.log.debug("%s: the page at %s has no window.CONFIG", endpoint, page)
+            return None
+        try:
+            config = json.loads(match.group(1))
+        except ValueError:
+            raise DocmostError(endpoint, status, None, f"window.CONFIG of the page at {page} is not valid JSON") \
+                from None
+        app_url = config.get("APP_URL") if isinstance(config, dict) else None
+        if app_url is None or app_url == "":
+            self.log.debug("%s: window.CONFIG of the page at %s has no APP_URL", endpoint, page)
+            return None
+        if not isinstance(app_url, str) or not _HTTP_URL.fullmatch(app_url.strip()) \
+                or not urlsplit(app_url.strip()).hostname:
+            raise DocmostError(endpoint, status, None, f"window.CONFIG.APP_URL of the page at {page} is "
+                                                       f"{app_url!r}, not an http(s) URL")
+        return app_url.strip().rstrip("/")
+
     # --- login ----------------------------------------------------------------------------------------------
     def _login_locked(self) -> None:
         endpoint = f"POST {LOGIN_PATH}"
@@ -321,15 +399,17 @@ class DocmostClient:
         time.sleep(wait)
         return attempt + 1
 
-    def _call(self, path: str, body: dict, on_success: Callable[[httpx.Response], T]) -> T:
-        """POST ``body`` to ``path`` with session handling and retries; ``on_success`` reads a 2xx response."""
-        endpoint = f"POST {path}"
+    def _call(self, path: str, body: dict | None, on_success: Callable[[httpx.Response], T], *,
+              method: str = "POST") -> T:
+        """POST ``body`` to ``path`` (or GET it) with session handling and retries; ``on_success`` reads a 2xx
+        response."""
+        endpoint = f"{method} {path}"
         attempt = 0
         relogged = False
         while True:
             token = self._session_token()
             try:
-                return self._attempt(endpoint, path, body, {"cookie": f"authToken={token}"}, on_success)
+                return self._attempt(endpoint, method, path, body, {"cookie": f"authToken={token}"}, on_success)
             except _SessionRejected as rejected:
                 if relogged:
                     raise DocmostAuthError(endpoint, 401, rejected.docmost_message,
@@ -340,11 +420,11 @@ class DocmostClient:
             except _Retryable as failure:
                 attempt = self._wait_or_give_up(endpoint, failure, attempt)
 
-    def _attempt(self, endpoint: str, path: str, body: dict, headers: dict[str, str],
+    def _attempt(self, endpoint: str, method: str, path: str, body: dict | None, headers: dict[str, str],
                  on_success: Callable[[httpx.Response], T]) -> T:
         self.request_count += 1
         try:
-            with self._http.stream("POST", path, json=body, headers=headers) as response:
+            with self._http.stream(method, path, json=body, headers=headers) as response:
                 status = response.status_code
                 if 200 <= status < 300:
                     return on_success(response)
@@ -418,8 +498,9 @@ class DocmostClient:
         raise DocmostError(endpoint, 200, None, f"pagination did not end after {MAX_LIST_REQUESTS} requests")
 
     # --- downloads ------------------------------------------------------------------------------------------
-    def _download(self, path: str, body: dict, dest: Path) -> ExportDownload:
-        endpoint = f"POST {path}"
+    def _download(self, path: str, body: dict | None, dest: Path, *, method: str = "POST",
+                  check_zip: bool = True) -> ExportDownload:
+        endpoint = f"{method} {path}"
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
         started = time.monotonic()
@@ -443,7 +524,7 @@ class DocmostClient:
                                                         f"more than the maximum of {self.max_export_bytes} bytes")
                         digest.update(chunk)
                         out.write(chunk)
-                if not zipfile.is_zipfile(part):
+                if check_zip and not zipfile.is_zipfile(part):
                     raise _Retryable(response.status_code, f"body of {size} bytes is not a readable ZIP "
                                      "(truncated or corrupt export)", bad_export=True)
             except BaseException:
@@ -453,6 +534,6 @@ class DocmostClient:
             return ExportDownload(path=dest, bytes=size, sha256=digest.hexdigest(),
                                   seconds=time.monotonic() - started)
 
-        result = self._call(path, body, stream_to_file)
+        result = self._call(path, body, stream_to_file, method=method)
         self.log.info("%s: %d bytes in %.2fs to %s", endpoint, result.bytes, result.seconds, dest.name)
         return result

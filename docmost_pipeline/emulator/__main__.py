@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from docmost_pipeline.emulator.docmark import APP_URL
 from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.emulator.server import DEFAULT_EMAIL, DEFAULT_PASSWORD, DocmostTestServer
 
@@ -23,9 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default=DEFAULT_PASSWORD, help="accepted login password")
     parser.add_argument("--auth-window", type=float, default=60.0,
                         help="seconds of the auth rate-limit window (10 logins per window, as Docmost)")
+    parser.add_argument("--app-url", default=APP_URL,
+                        help=f"public address published by GET / as window.CONFIG.APP_URL (default {APP_URL}, the "
+                             "recordings' APP_URL); 'none' serves the page without window.CONFIG")
     args = parser.parse_args(argv)
     server = DocmostTestServer(port=args.port, email=args.email, password=args.password,
-                               auth_window_seconds=args.auth_window)
+                               auth_window_seconds=args.auth_window,
+                               app_url=None if args.app_url.lower() == "none" else args.app_url)
     print(server.base_url, flush=True)
     print(f"Docmost test server (recorded Docmost 0.95 responses) serving on {server.base_url}; "
           f"login email {args.email}; recordings {RECORDINGS_DIR}", file=sys.stderr, flush=True)

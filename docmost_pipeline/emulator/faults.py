@@ -217,4 +217,6 @@ HTTP_OPERATIONS = {
     "restore_page": "server.restore_page",
     "add_attachment": "server.add_attachment",
     "link_page": "server.link_page",
+    "link_attachment": "server.link_attachment",
+    "set_app_url": "server.set_app_url",
 }

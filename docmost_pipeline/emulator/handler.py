@@ -202,6 +202,10 @@ class _DocmostHandler(BaseHTTPRequestHandler):
                 with self.docmost._lock:
                     log = [r.__dict__ for r in self.docmost.requests]
                 self.send_json(200, dumps(log))
+            elif self._faulted(path):
+                pass
+            elif path == "/":
+                self.web_index()
             elif path.startswith("/api/files/"):
                 self.file_download(path)
             else:
@@ -236,16 +240,22 @@ class _DocmostHandler(BaseHTTPRequestHandler):
             return
         self.send_json(200, dumps({"ok": True, "result": result}))
 
-    def _api(self, path: str, raw: bytes) -> None:
+    def _faulted(self, path: str) -> bool:
+        """Apply the ``delay`` and ``fail``/``rate_limit`` switches for ``path``; True when a failure was answered."""
         faults = self.docmost.faults
         delay = faults.take_delay(path)
         if delay:
             time.sleep(delay)
         failure = faults.take_failure(path)
-        if failure is not None:
-            extra = [["retry-after", f"{failure.retry_after:g}"]] if failure.retry_after is not None else []
-            message = "Too many requests" if failure.status == 429 else "Internal server error"
-            self.send_json(failure.status, dumps({"statusCode": failure.status, "message": message}), extra)
+        if failure is None:
+            return False
+        extra = [["retry-after", f"{failure.retry_after:g}"]] if failure.retry_after is not None else []
+        message = "Too many requests" if failure.status == 429 else "Internal server error"
+        self.send_json(failure.status, dumps({"statusCode": failure.status, "message": message}), extra)
+        return True
+
+    def _api(self, path: str, raw: bytes) -> None:
+        if self._faulted(path):
             return
         handler = ROUTES.get(path)
         if handler is None:
@@ -452,8 +462,18 @@ class _DocmostHandler(BaseHTTPRequestHandler):
             data = info_body(space.model, page)
         self.send_data(data)
 
+    def web_index(self) -> None:
+        """``GET /``: the web app's HTML as recorded, carrying the server's public address in ``window.CONFIG``
+        (``APP_URL``; the page has no ``window.CONFIG`` when the server's ``app_url`` is None). No session needed."""
+        status, headers, body = recordings.web_index(self.docmost.app_url)
+        self._start(status, headers)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def file_download(self, path: str) -> None:
-        """``GET /api/files/<attachmentId>/<fileName>``: the recorded 401 without a session, else the file's bytes."""
+        """``GET /api/files/<attachmentId>/<fileName>``: the recorded 401 without a session, else the file's bytes
+        (any attachment of any space, as for a user who may read them all); 404 for an unknown id or name."""
         if not self._authenticated():
             self.send_error_case("files.no-cookie")
             return
@@ -463,8 +483,7 @@ class _DocmostHandler(BaseHTTPRequestHandler):
             self.send_message(404, "File not found", "Not Found")
             return
         content_type = mimetypes.guess_type(attachment.file_name)[0] or "application/octet-stream"
-        self._start(200, BASE_HEADERS + [["content-type", content_type],
-                                         ["cache-control", "private, max-age=3600"], ["accept-ranges", "bytes"]])
+        self._start(200, recordings.file_download_headers(content_type))
         self.send_header("content-length", str(len(attachment.data)))
         self.end_headers()
         self.wfile.write(attachment.data)

@@ -420,6 +420,23 @@ class Wiki:
             item = self._append(model, page, f"![{alt}](files/{attachment.id}/{file_name})")
             return dict(item, attachmentId=attachment.id, fileName=file_name)
 
+    def link_attachment(self, page_id: str, attachment_id: str, alt: str | None = None) -> dict:
+        """Append ``![alt](files/<attachmentId>/<fileName>)`` showing an existing attachment of any space (Docmost
+        lets a page embed another space's attachment). One of the page's own space becomes one of its attachments, as on
+        an edit; one of another space does not, so the space export writes the reference but has no such file
+        (recordings README, "Docmost's public address and file downloads"). ``alt`` defaults to the file name."""
+        with self.lock:
+            model, page = self.page(page_id)
+            owner = next((m for m in self.spaces.values() if attachment_id in m.attachments), None)
+            if owner is None:
+                raise KeyError(f"no attachment {attachment_id!r}")
+            attachment = owner.attachments[attachment_id]
+            if owner is model and attachment_id not in page.attachment_ids:
+                page.attachment_ids.append(attachment_id)
+            label = re.sub(r"[\[\]\n]", "", attachment.file_name if alt is None else alt)
+            item = self._append(model, page, f"![{label}](files/{attachment.id}/{attachment.file_name})")
+            return dict(item, attachmentId=attachment.id, fileName=attachment.file_name)
+
     def link_page(self, page_id: str, target_id: str, mention: bool = False) -> dict:
         """Append a paragraph linking to ``target_id``: an internal link as Docmost's link menu inserts it
         (``/s/<space>/p/<slug>-<slugId>``, text = the target's title) or, with ``mention``, a page mention."""

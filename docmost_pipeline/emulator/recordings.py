@@ -9,9 +9,10 @@ Nothing here does HTTP.
 
 Every file under :data:`RECORDINGS_DIR` other than its README is read by the server except ``api/index.json``,
 ``api/export-timings.json``, ``api/auth-login.ok.*``, ``api/spaces-list.limit-2.*``, the sidebar recordings (the
-page model answers them; its tests compare), ``api/web-index.*``, ``api/files.*`` and the ``login.unknown-email`` /
-``no-cookie.export`` / ``page-info.invalid`` error recordings. Those stay with the rest because ``index.json`` and the
-README describe the set as one recording, and the server's tests compare its answers with them.
+page model answers them; its tests compare), ``api/files.download.range.headers.json`` and the
+``login.unknown-email`` / ``no-cookie.export`` / ``page-info.invalid`` error recordings. Those stay with the rest
+because ``index.json`` and the README describe the set as one recording, and the server's tests compare its answers
+with them.
 """
 
 from __future__ import annotations
@@ -62,6 +63,33 @@ def dumps(payload: object) -> bytes:
 
 def load_api_json(name: str) -> dict:
     return json.loads((API_DIR / name).read_text(encoding="utf-8"))
+
+
+#: ``window.CONFIG={...};`` in the web app's HTML (``api/web-index.html``): Docmost's public address is its ``APP_URL``.
+WEB_CONFIG_SCRIPT = re.compile(r"[ \t]*<script>window\.CONFIG=(\{.*?\});</script>\n?")
+
+
+def web_index(app_url: str | None) -> tuple[int, list[list[str]], bytes]:
+    """``GET /`` (status, headers, body): the recorded web app HTML with ``window.CONFIG.APP_URL`` set to ``app_url``;
+    ``None`` gives the page without its ``window.CONFIG`` script (a proxy's or an older server's page)."""
+    recorded = load_api_json("web-index.headers.json")
+    html = (RECORDINGS_DIR / recorded["body_file"]).read_text(encoding="utf-8")
+    match = WEB_CONFIG_SCRIPT.search(html)
+    if app_url is None:
+        html = html[:match.start()] + html[match.end():]
+    else:
+        config = json.loads(match.group(1))
+        config["APP_URL"] = app_url
+        start, end = match.span(1)
+        html = html[:start] + json.dumps(config, ensure_ascii=False, separators=(",", ":")) + html[end:]
+    return recorded["status"], recorded["headers"], html.encode("utf-8")
+
+
+def file_download_headers(content_type: str) -> list[list[str]]:
+    """Headers of ``GET /api/files/<id>/<name>`` as recorded (``api/files.download.headers.json``), for a file of
+    ``content_type`` (``content-length`` and ``Date`` are the handler's)."""
+    recorded = load_api_json("files.download.headers.json")["headers"]
+    return [[name, content_type if name.lower() == "content-type" else value] for name, value in recorded]
 
 
 def recorded_error(case: str) -> tuple[int, bytes]:

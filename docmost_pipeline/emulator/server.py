@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from urllib.parse import quote
 
-from docmost_pipeline.emulator import recordings, seed
+from docmost_pipeline.emulator import docmark, recordings, seed
 from docmost_pipeline.emulator.exporter import Exporter
 from docmost_pipeline.emulator.faults import HTTP_OPERATIONS, Faults
 from docmost_pipeline.emulator.generated import generated_space_model
@@ -84,9 +84,10 @@ class DocmostTestServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, email: str = DEFAULT_EMAIL,
                  password: str = DEFAULT_PASSWORD, auth_window_seconds: float = 60.0,
-                 auth_limit: int = AUTH_LIMIT) -> None:
+                 auth_limit: int = AUTH_LIMIT, app_url: str | None = docmark.APP_URL) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"the Docmost test server binds to loopback only, not {host!r}")
+        self.app_url = app_url
         self.email = email
         self.password = password
         self.auth_window_seconds = auth_window_seconds
@@ -162,6 +163,12 @@ class DocmostTestServer:
     def set_password(self, password: str) -> None:
         """Change the accepted password (simulates a password rotated on the Docmost side)."""
         self.password = password
+
+    def set_app_url(self, app_url: str | None = docmark.APP_URL) -> None:
+        """The public address ``GET /`` publishes as ``window.CONFIG.APP_URL`` (Docmost's ``APP_URL``); ``None``
+        serves the page without ``window.CONFIG``. Page content and exports keep the recordings'
+        ``http://localhost:3000`` whatever is set here."""
+        self.app_url = app_url
 
     def set_auth_rate_limit(self, window_seconds: float = 60.0, limit: int = AUTH_LIMIT) -> None:
         with self._lock:
@@ -333,6 +340,10 @@ class DocmostTestServer:
 
     def link_page(self, page_id: str, target_id: str, mention: bool = False) -> dict:
         return self.wiki.link_page(page_id, target_id, mention)
+
+    def link_attachment(self, page_id: str, attachment_id: str, alt: str | None = None) -> dict:
+        """Show an existing attachment (also one of another space) on the page; see :meth:`Wiki.link_attachment`."""
+        return self.wiki.link_attachment(page_id, attachment_id, alt)
 
     def control(self, operation: dict) -> object:
         """Apply one ``POST /__control__/faults`` operation: ``{"op": <name>, **arguments}``."""

@@ -11,8 +11,12 @@ Layout written into ``dest_dir`` (which must be new or empty):
                            changed since, see :mod:`docmost_pipeline.export.incremental`)
 * ``tree.json``            the page tree, a list of ``SidebarPage`` dicts (from the page manifest when one is given)
 * ``page-manifest.json``   the page manifest the export was made for (:mod:`docmost_pipeline.export.manifest`)
-* ``page-index.json``      links and attachment owners per page (:mod:`docmost_pipeline.export.pageindex`)
-* ``raw-export.json``      the manifest (:class:`RawExport` without ``dir``)
+* ``page-index.json``      links, attachment owners and attachment references per page
+                           (:mod:`docmost_pipeline.export.pageindex`)
+* ``files/<attachmentId>/<safe name>``  each file the pages show that no ZIP holds (an attachment of another
+                           space), fetched on its own (:mod:`docmost_pipeline.export.files`)
+* ``raw-export.json``      the manifest (:class:`RawExport` without ``dir``); ``fetched_files`` and ``missing_files``
+                           list the files above and those Docmost did not give (403/404, too large)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 from docmost_pipeline.docmost.errors import DocmostEmptySpace
 from docmost_pipeline.export.manifest import PageManifest
 from docmost_pipeline.export.metadata import METADATA_ENTRY, read_export_metadata
+from docmost_pipeline.export.files import as_dicts, fetch_files, present_ids, wanted_files
 from docmost_pipeline.export.pageindex import PageIndex, index_page_zip, index_space_zip
 from docmost_pipeline.export.zipsafety import ExtractionError
 from docmost_pipeline.model import SidebarPage, Space
@@ -70,6 +75,10 @@ class RawExport:
     page_zip_ids: list[str] = field(default_factory=list)
     exported_page_ids: list[str] = field(default_factory=list)  # exported one by one in this run
     deleted_page_ids: list[str] = field(default_factory=list)  # gone since the base
+    # files the pages show that no ZIP holds (attachments of other spaces): fetched ones (export.files.FetchedFile
+    # dicts, ``file`` relative to ``dir``) and the ones Docmost did not give (MissingFile dicts)
+    fetched_files: list[dict] = field(default_factory=list)
+    missing_files: list[dict] = field(default_factory=list)
 
     @property
     def tree_path(self) -> Path:
@@ -99,6 +108,8 @@ class RawExport:
             "page_zip_ids": list(self.page_zip_ids),
             "exported_page_ids": list(self.exported_page_ids),
             "deleted_page_ids": list(self.deleted_page_ids),
+            "fetched_files": [dict(f) for f in self.fetched_files],
+            "missing_files": [dict(f) for f in self.missing_files],
         }
 
     def save(self) -> Path:
@@ -134,6 +145,8 @@ class RawExport:
             page_zip_ids=list(data.get("page_zip_ids", data.get("recovered_page_ids", []))),
             exported_page_ids=list(data.get("exported_page_ids", [])),
             deleted_page_ids=list(data.get("deleted_page_ids", [])),
+            fetched_files=list(data.get("fetched_files", [])),
+            missing_files=list(data.get("missing_files", [])),
         )
 
 
@@ -222,18 +235,22 @@ def download_space(client, space: Space, dest_dir: Path, manifest: PageManifest 
             log.info("space %s: %d page(s) in the export are not in the API tree (changed during the sync)",
                      space.slug, len(extra))
 
-    _save_index(dest_dir, tree, recovered)
+    index = _save_index(dest_dir, tree, recovered)
+    wanted = wanted_files(index, None, present_ids(dest_dir, index, recovered, set()))
+    fetched, missing = fetch_files(client, dest_dir, wanted, space_slug=space.slug)
     raw = RawExport(dir=dest_dir, space=space, zip_path=zip_path, bytes=download.bytes, sha256=download.sha256,
                     seconds=time.monotonic() - started, recovered_page_ids=recovered, docmost_version=version,
                     full_at=full_at, manifest_sha256=manifest.digest if manifest is not None else None,
-                    page_zip_ids=list(recovered))
+                    page_zip_ids=list(recovered), fetched_files=as_dicts(fetched), missing_files=as_dicts(missing))
     raw.save()
     return raw
 
 
-def _save_index(dest_dir: Path, tree: list[SidebarPage], recovered: list[str]) -> None:
+def _save_index(dest_dir: Path, tree: list[SidebarPage], recovered: list[str]) -> PageIndex:
     slug_ids = {page.slug_id: page.id for page in tree if page.slug_id}
     index = index_space_zip(dest_dir / SPACE_ZIP, slug_ids)
     for page_id in recovered:
-        index.links[page_id] = index_page_zip(dest_dir / PAGES_DIR / f"{page_id}.zip", page_id, slug_ids)
+        index.links[page_id], index.files[page_id] = index_page_zip(dest_dir / PAGES_DIR / f"{page_id}.zip", page_id,
+                                                                    slug_ids)
     index.save(dest_dir)
+    return index

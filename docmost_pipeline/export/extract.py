@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
-from anyascii import anyascii
-
 from docmost_pipeline.export.download import (
     MANIFEST,
     PAGES_DIR,
@@ -39,6 +37,7 @@ from docmost_pipeline.export.download import (
     TREE_JSON,
     load_tree,
 )
+from docmost_pipeline.export.filenames import safe_file_name
 from docmost_pipeline.export.pageindex import SPACE_NAMESPACE
 from docmost_pipeline.export.singlepages import attachment_filter, place_single_page
 from docmost_pipeline.export.metadata import (
@@ -69,8 +68,6 @@ __all__ = [
 ]
 
 _ATTACHMENT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-_MAX_SAFE_NAME = 120
 # Namespace for page ids synthesised from paths in exports without docmost-metadata.json.
 _PATH_ID_NAMESPACE = uuid.UUID("6f1c8a52-3f7e-4b59-9d7e-0c1d2b3a4f50")
 
@@ -100,26 +97,6 @@ class _ZipResult:
     docmost_version: str | None = None
     exported_at: str | None = None
     paths: dict[str, str] = field(default_factory=dict)  # every page path the metadata lists -> page id
-
-
-def safe_file_name(name: str) -> str:
-    """An ASCII name safe on every filesystem: transliterated, ``[A-Za-z0-9._-]`` only, at most 120 bytes.
-
-    Runs of replaced characters become one ``_`` (none next to a dot): ``화면_캡처_(설정).png`` ->
-    ``HwaMyeon_KaebCheo_SeolJeong.png``.
-
-    The extension is kept when the name must be shortened; an empty result becomes ``file``.
-    """
-    ascii_name = anyascii(name)
-    cleaned = _UNSAFE_FILE_CHARS.sub("_", ascii_name)
-    cleaned = re.sub(r"_*\._*", ".", re.sub(r"_{2,}", "_", cleaned)).strip("._") or "file"
-    if len(cleaned) > _MAX_SAFE_NAME:
-        stem, dot, ext = cleaned.rpartition(".")
-        if dot and 0 < len(ext) <= 16:
-            cleaned = stem[: _MAX_SAFE_NAME - len(ext) - 1].rstrip("._") + "." + ext
-        else:
-            cleaned = cleaned[:_MAX_SAFE_NAME]
-    return cleaned
 
 
 def _heading_title(path: Path) -> str | None:
@@ -260,6 +237,28 @@ class _Extractor:
                     f"{label}: attachment {key!r} appears with different content in {entry.name!r}; kept the first"
                 )
             return
+        relative = self._unique_file(attachment_id, name)
+        target = self.dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            size = copy_entry(zf, entry, out, budget)
+        self.attachments[key] = Attachment(attachment_id=attachment_id, name=name, file=relative, size=size)
+        self._attachment_crc[key] = fingerprint
+
+    def add_file(self, attachment_id: str, name: str, source: Path) -> None:
+        """An attachment from a file of its own (fetched beside the ZIPs), unless one with its id is listed."""
+        key = f"{attachment_id}/{name}"
+        if any(a.attachment_id == attachment_id for a in self.attachments.values()):
+            self.notes.append(f"fetched file {key!r}: attachment {attachment_id} is already in the export; skipped")
+            return
+        relative = self._unique_file(attachment_id, name)
+        target = self.dest / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        self.attachments[key] = Attachment(attachment_id=attachment_id, name=name, file=relative,
+                                           size=target.stat().st_size)
+
+    def _unique_file(self, attachment_id: str, name: str) -> str:
         safe = safe_file_name(name)
         relative = f"files/{attachment_id}/{safe}"
         counter = 1
@@ -268,12 +267,7 @@ class _Extractor:
             relative = f"files/{attachment_id}/{stem or safe}-{counter}{dot}{ext if stem else ''}"
             counter += 1
         self._used_files.add(relative)
-        target = self.dest / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as out:
-            size = copy_entry(zf, entry, out, budget)
-        self.attachments[key] = Attachment(attachment_id=attachment_id, name=name, file=relative, size=size)
-        self._attachment_crc[key] = fingerprint
+        return relative
 
     def _pages_from_folders(self, pages: list[_PageRecord]) -> None:
         """Older exports: ``X.md`` beside folder ``X/`` is the parent of ``X/*.md``; siblings ordered by name."""
@@ -499,7 +493,9 @@ def extract_raw_export(
     ``space.zip`` gives most pages; each ``pages/<pageId>.zip`` (a single-page export fetched because the space
     export dropped that page) is merged in with ``recovered=True``, its parent and title from ``tree.json``,
     its attachments deduplicated by attachment id and name. A recovered page's ``zip_path`` is virtual (see
-    ``singlepages.recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``).
+    ``singlepages.recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``). The
+    files fetched on their own (``fetched_files`` of ``raw-export.json``: attachments of other spaces the pages
+    show) join the attachment list.
     """
     raw_dir = Path(raw_dir)
     manifest = _read_raw_manifest(raw_dir)
@@ -548,8 +544,41 @@ def extract_raw_export(
                     recovered_ids.add(record.page_id)
                 records.append(record)
 
+        _add_fetched_files(extractor, raw_dir, manifest)
         return _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
                        docmost_version=manifest.get("docmost_version"), link_paths=link_paths)
+
+
+def _add_fetched_files(extractor: _Extractor, raw_dir: Path, manifest: dict) -> None:
+    """The files the raw export fetched on their own (attachments of other spaces, ``export.files``) join the
+    attachment list like ZIP attachments; the ones Docmost did not give are noted (their pages show the alt text)."""
+    label = f"{raw_dir / MANIFEST}"
+    fetched = manifest.get("fetched_files") or []
+    if not isinstance(fetched, list):
+        raise ExtractionError(f"{label}: fetched_files is not a list")
+    for index, entry in enumerate(fetched):
+        if not isinstance(entry, dict):
+            raise ExtractionError(f"{label}: fetched_files[{index}] is not an object")
+        attachment_id, name, relative = entry.get("attachment_id"), entry.get("name"), entry.get("file")
+        if not isinstance(attachment_id, str) or not _ATTACHMENT_ID.match(attachment_id) \
+                or not isinstance(name, str) or not name:
+            raise ExtractionError(f"{label}: fetched_files[{index}]: {attachment_id!r}/{name!r} is not an "
+                                  "attachment id and file name")
+        parts = relative.split("/") if isinstance(relative, str) else []
+        if len(parts) != 3 or parts[:2] != ["files", attachment_id] or parts[2] in ("", ".", ".."):
+            raise ExtractionError(f"{label}: fetched_files[{index}]: file {relative!r} is not files/{attachment_id}/"
+                                  "<name>")
+        source = raw_dir / relative
+        if source.is_symlink() or not source.is_file():
+            raise ExtractionError(f"{source}: fetched file is missing (or not a regular file)")
+        size = source.stat().st_size
+        if size != entry.get("bytes"):
+            raise ExtractionError(f"{source}: {size} bytes, {MANIFEST} says {entry.get('bytes')}; the file changed")
+        extractor.add_file(attachment_id, name, source)
+    for entry in manifest.get("missing_files") or []:
+        if isinstance(entry, dict):
+            extractor.notes.append(f"files/{entry.get('attachment_id')}/{entry.get('name')}: shown by a page but not "
+                                   f"in the export, and Docmost did not give it ({entry.get('reason')})")
 
 
 def _read_raw_manifest(raw_dir: Path) -> dict:

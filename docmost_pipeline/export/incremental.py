@@ -9,7 +9,9 @@ page ZIPs hard-linked, the changed pages exported again with ``POST /api/pages/e
 What is exported again: pages added, updated (content, title, icon, position, parent) or restored since the base,
 the pages that link to a page whose path or title changed or that appeared or vanished (:mod:`.pageindex`: the
 exporter writes the target's title and path into them), and the pages sharing a folder attachment with any of
-these. Deleted pages are dropped. The result extracts to the same pages a full export would give.
+these. Deleted pages are dropped. Files the pages show that no ZIP holds (attachments of other spaces) are
+hard-linked from the base when it fetched them, else fetched (:mod:`.files`). The result extracts to the same pages
+and attachments a full export would give.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from docmost_pipeline.export.download import (
     prepare_dir,
     write_tree,
 )
+from docmost_pipeline.export.files import as_dicts, fetch_files, present_ids, wanted_files
 from docmost_pipeline.export.manifest import ManifestError, PageManifest, diff_manifests
 from docmost_pipeline.export.metadata import read_export_metadata
 from docmost_pipeline.export.pageindex import PageIndex, index_page_zip, slug_key
@@ -174,15 +177,20 @@ def update_space(client, space: Space, manifest: PageManifest, plan: SyncPlan, d
     in_space_zip = set(base.index.space_paths.values())
     from_space_zip = (in_space_zip & live) - set(base.raw.superseded_page_ids) - plan.export_ids
     page_zips = sorted(set(carried) | (set(exported) & live))
+    superseded = in_space_zip - from_space_zip
+    wanted = wanted_files(index, from_space_zip | set(page_zips), present_ids(dest_dir, index, page_zips, superseded))
+    fetched, missing = fetch_files(client, dest_dir, wanted, space_slug=space.slug, base_dir=base.raw.dir,
+                                   base_files=base.raw.fetched_files)
     raw = RawExport(
         dir=dest_dir, space=space, zip_path=dest_dir / SPACE_ZIP, bytes=base.raw.bytes, sha256=base.raw.sha256,
         seconds=time.monotonic() - started,
         recovered_page_ids=[pid for pid in page_zips if pid not in in_space_zip],
         docmost_version=base.raw.docmost_version, mode="incremental", base=str(base.raw.dir),
         full_at=base.raw.full_at, manifest_sha256=effective.digest,
-        superseded_page_ids=sorted(in_space_zip - from_space_zip), page_zip_ids=page_zips,
+        superseded_page_ids=sorted(superseded), page_zip_ids=page_zips,
         exported_page_ids=[pid for pid in exported if pid in live],
         deleted_page_ids=sorted((plan.deleted_ids | vanished) - live),
+        fetched_files=as_dicts(fetched), missing_files=as_dicts(missing),
     )
     raw.save()
     return raw
@@ -216,10 +224,11 @@ def _updated_index(base: Base, manifest: PageManifest, exported: list[str], dest
     slug_ids = {e.slug_id: e.id for e in manifest.entries if e.slug_id}
     live = set(manifest.by_id)
     links = {pid: targets for pid, targets in base.index.links.items() if pid in live}
+    files = {pid: keys for pid, keys in base.index.files.items() if pid in live}
     for page_id in exported:
-        links[page_id] = index_page_zip(dest_dir / PAGES_DIR / f"{page_id}.zip", page_id, slug_ids)
+        links[page_id], files[page_id] = index_page_zip(dest_dir / PAGES_DIR / f"{page_id}.zip", page_id, slug_ids)
     return PageIndex(space_paths=dict(base.index.space_paths), links=links,
-                     attachment_owners=dict(base.index.attachment_owners))
+                     attachment_owners=dict(base.index.attachment_owners), files=files)
 
 
 __all__ = ["Base", "DEFAULT_FULL_EVERY", "DEFAULT_MAX_CHANGED_SHARE", "IncrementalUnusable", "SyncPlan",

@@ -75,3 +75,23 @@ def test_hostile_zip_is_refused_without_writing(tmp_path):
 def test_bad_base_url(tmp_path):
     result = run_cli(str(FIXTURES / "collisions.zip"), str(tmp_path / "out"), "--base-url", "localhost")
     assert result.returncode == 2 and "--base-url" in result.stderr
+
+
+def test_offline_a_file_of_another_space_is_reported_and_shown_as_its_alt_text(tmp_path):
+    # Offline there is no Docmost to fetch it from: the export has the reference but not the file.
+    from docmost_pipeline.emulator import DocmostTestServer
+
+    with DocmostTestServer() as server:  # its model and exporter make the export Docmost would give
+        engineering = server.space_by_slug("engineering").model
+        glossary = next(p.id for p in engineering.pages.values() if p.title == "Glossary")
+        server.link_attachment(glossary, "01a20070-3f15-7378-a57d-6332ee89dcc1", alt="Gallery screenshot")
+        data, _ = server.exporter.space_zip(engineering)
+    zip_path = tmp_path / "Engineering-space-export.zip"
+    zip_path.write_bytes(data)
+    result = run_cli(str(zip_path), str(tmp_path / "out"), "--base-url", "http://localhost:3000")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if line.strip().startswith("missing_attachment:"))
+    assert "[glossary.md] 'files/01a20070-3f15-7378-a57d-6332ee89dcc1/screenshot_2026-08-01_at_10.15.00.png': " \
+           "attachment not in the export and not fetched from Docmost" in line
+    body = (tmp_path / "out" / "glossary.md").read_text(encoding="utf-8")
+    assert body.rstrip().endswith("Gallery screenshot") and "![" not in body.split("---", 2)[2][-200:]

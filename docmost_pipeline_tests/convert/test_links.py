@@ -33,10 +33,10 @@ def space(builder, tmp_path):
     report = ConversionReport("engineering", "Engineering")
     tree = build_tree(export, space_slug="engineering", report=report)
 
-    def make(base_url="http://localhost:3000"):
+    def make(base_url="http://localhost:3000", public_url=None):
         rep = ConversionReport("engineering", "Engineering")
         resolver = LinkResolver(tree, plan_attachments(export), space_slug="engineering", base_url=base_url,
-                                report=rep,
+                                report=rep, public_url=public_url,
                                 read_markdown=lambda n: export.page_file(n.page).read_text(encoding="utf-8"))
         return resolver, rep
 
@@ -131,6 +131,40 @@ def test_other_spaces_become_site_links_with_their_docmost_fallback(space):
         "NotHere123": {"space": "other", "url": "http://localhost:3000/s/other/p/x-NotHere123"},
     }
     assert [w.kind for w in report3.warnings] == ["dropped_fragment"]
+
+
+def test_absolute_links_on_the_public_and_the_base_host_are_both_docmosts_own(space):
+    # The pipeline reaches Docmost at http://docmost:3000; Docmost writes its APP_URL http://localhost:3000 into
+    # content (pasted page URLs, mentions and links to other spaces). Both hosts are Docmost's own.
+    make, nodes = space
+    mac, glo = nodes["mac"], nodes["glo"]
+    resolver, report = make(base_url="http://docmost:3000", public_url="http://localhost:3000")
+    for host in ("http://localhost:3000", "http://docmost:3000"):
+        # a page of this space: rewritten like the relative link to it
+        assert resolver.resolve(f"{host}/s/engineering/p/glossary-QovTwZaV2C", mac) == \
+            resolver.resolve("../../Glossary.md", mac) == LinkTarget("../../glossary.md", "doc")
+        # a page of another space: a site link, its fallback on the public URL (what readers can open)
+        assert resolver.resolve(f"{host}/s/hangul-docs/p/-PXoE0PxDNd", glo) == \
+            resolver.resolve("/s/hangul-docs/p/-PXoE0PxDNd", glo) == LinkTarget("/docmost/p/PXoE0PxDNd", "doc")
+    assert resolver.cross_space_links(glo) == \
+        {"PXoE0PxDNd": {"space": "hangul-docs", "url": "http://localhost:3000/s/hangul-docs/p/-PXoE0PxDNd"}}
+    # a trashed page of this space on the public host: plain text with a warning, like its relative link
+    assert resolver.resolve("http://localhost:3000/s/engineering/p/legacy-deploy-guide-deprecated-nBXWN8W8Hb",
+                            glo) == LinkTarget(None, "unresolved")
+    assert [w.kind for w in report.warnings] == ["unresolved_link"]
+    # another Docmost (another host) stays as it is
+    other = "https://other-wiki.example.org/s/hangul-docs/p/-PXoE0PxDNd"
+    assert resolver.resolve(other, mac) == LinkTarget(other, "external")
+    assert resolver.cross_space_links(mac) == {}
+
+
+def test_without_a_public_url_the_base_url_is_the_public_one(space):
+    make, nodes = space
+    resolver, _ = make(base_url="https://docs.example.com")
+    assert resolver.public_url == "https://docs.example.com" and resolver.docmost_hosts == {"docs.example.com"}
+    resolver2, _ = make(base_url="http://docmost:3000/", public_url="https://wiki.example.com/")
+    assert resolver2.public_url == "https://wiki.example.com"
+    assert resolver2.docmost_hosts == {"docmost:3000", "wiki.example.com"}
 
 
 def test_a_page_linked_twice_keeps_its_first_fallback(space):

@@ -96,6 +96,38 @@ def check_output_tree(out: Path, *, expected_page_ids: set[str]) -> list[str]:
 # hand-made exports
 
 
+def test_edit_urls_and_cross_space_fallbacks_use_the_public_url(builder, tmp_path):
+    builder.page("gs", "Getting Started", slug_id="HGMXE2d4R9", position="a0",
+                 body="# Getting Started\n\nSee [한글](http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN) and "
+                      "[self](http://docmost:3000/s/engineering/p/getting-started-HGMXE2d4R9).\n")
+    out = tmp_path / "engineering"
+    convert_space(builder.build(), out, space_slug="engineering", space_name="Engineering",
+                  base_url="http://docmost:3000", public_url="http://localhost:3000/")
+    meta, body = front_matter(out / "getting-started.md")
+    assert meta["custom_edit_url"] == "http://localhost:3000/s/engineering/p/HGMXE2d4R9"
+    assert meta["docmost"]["links"] == \
+        {"6uKvMkOKMN": {"space": "hangul-docs", "url": "http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN"}}
+    assert "[한글](/docmost/p/6uKvMkOKMN)" in body and "[self](getting-started.md)" in body
+    # without a public URL the base URL is the one readers get
+    convert_space(builder.build(), tmp_path / "plain", space_slug="engineering", space_name="Engineering",
+                  base_url="http://docmost:3000")
+    assert front_matter(tmp_path / "plain" / "getting-started.md")[0]["custom_edit_url"] == \
+        "http://docmost:3000/s/engineering/p/HGMXE2d4R9"
+
+
+def test_a_changed_public_url_renders_cached_pages_again(builder, tmp_path):
+    builder.page("gs", "Getting Started", slug_id="HGMXE2d4R9", position="a0", body="# Getting Started\n\nText.\n")
+    export = builder.build()
+    cache = tmp_path / "cache.json"
+    first = convert_space(export, tmp_path / "a", space_slug="engineering", space_name="Engineering",
+                          base_url="http://docmost:3000", public_url="http://localhost:3000", cache_path=cache)
+    second = convert_space(export, tmp_path / "b", space_slug="engineering", space_name="Engineering",
+                           base_url="http://docmost:3000", public_url="https://wiki.example.com", cache_path=cache)
+    assert (first.pages_rendered, second.pages_rendered, second.pages_reused) == (1, 1, 0)
+    assert front_matter(tmp_path / "b" / "getting-started.md")[0]["custom_edit_url"] == \
+        "https://wiki.example.com/s/engineering/p/HGMXE2d4R9"
+
+
 def test_writes_layout_front_matter_and_index(builder, tmp_path):
     builder.page("gs", "Getting Started", slug_id="HGMXE2d4R9", icon="🚀", position="a01WH",
                  body="# Getting Started\n\nSee [macOS](Getting%20Started/macOS.md).\n")

@@ -89,17 +89,24 @@ def test_metadata_is_present_and_numeric(synced):
     assert raw["bytes"].value == (RECORDINGS_DIR / "engineering.zip").stat().st_size
     assert len(raw["sha256"].value) == 64
     assert raw["docmost_version"].value == "0.95.0"
+    # the test server's page publishes the recordings' APP_URL; no file of another space is shown
+    assert (raw["public_url"].value, raw["public_url_source"].value) == ("http://localhost:3000",
+                                                                         "window.CONFIG.APP_URL")
+    assert (raw["other_space_files_fetched"].value, raw["other_space_files_missing"].value) == (0, 0)
     extracted = result.asset_materializations_for_node("extracted_markdown")[0].metadata
     assert extracted["pages"].value == 100
     assert "| page" in extracted["page_tree"].value  # a pandas-built markdown table
     tree = result.asset_materializations_for_node("postprocessed_tree")[0].metadata
-    # Engineering's two links to a heading of another page whose Docmost anchor cannot be mapped: the links keep
-    # their page, lose the fragment, and both warnings are counted and listed one row each.
-    assert tree["warnings"].value == 2
-    assert tree["warning_counts"].value == {"dropped_fragment": 2}
+    # Engineering's two links to a heading of another page whose Docmost anchor cannot be mapped (the links keep
+    # their page, lose the fragment), and its three absolute links (on Docmost's public address) to the page in
+    # the trash, plain text like a relative link to it: each warning counted and listed in one row.
+    assert tree["warnings"].value == 5
+    assert tree["warning_counts"].value == {"dropped_fragment": 2, "unresolved_link": 3}
     rows = tree["warnings_table"].value.splitlines()[2:]
     assert [[cell.strip() for cell in row.split("|")[1:3]] for row in rows] == [
-        ["getting-started/index.md", "dropped_fragment"], ["architecture-overview/index.md", "dropped_fragment"]]
+        ["getting-started/index.md", "dropped_fragment"], ["getting-started/index.md", "unresolved_link"],
+        ["getting-started/index.md", "unresolved_link"], ["architecture-overview/index.md", "dropped_fragment"],
+        ["release-process.md", "unresolved_link"]]
     published = result.asset_materializations_for_node("published_space")[0].metadata
     assert published["version"].value and published["previous_version"].value == ""
     assert Path(published["live_path"].value) == synced["output"] / "engineering"
@@ -257,3 +264,107 @@ def test_markdown_table_escapes_cells_and_caps_rows():
     many = markdown_table([{"page": str(i), "kind": "x"} for i in range(MAX_TABLE_ROWS + 5)], ["page", "kind"])
     assert len(many.splitlines()) == 2 + MAX_TABLE_ROWS + 2 and many.endswith("… and 5 more")
     assert markdown_table([], ["page"]) == "_(none)_"
+
+
+# --- Docmost's public address and files of other spaces ------------------------------------------------------------
+def front_matter(path: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def raw_metadata(result) -> dict:
+    return {k: v.value for k, v in result.asset_materializations_for_node("raw_export")[0].metadata.items()}
+
+
+def test_edit_links_use_the_address_docmost_publishes_not_the_base_url(tmp_path, docmost_server):
+    # the test server is reached at http://127.0.0.1:<port>; its page says APP_URL http://localhost:3000
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output)
+    with instance_for_test() as instance:
+        result = sync_space(instance, settings, make_resources(docmost_server, output), "engineering")
+    close_cached_clients()
+    assert result.success
+    raw = raw_metadata(result)
+    assert (raw["public_url"], raw["public_url_source"]) == ("http://localhost:3000", "window.CONFIG.APP_URL")
+    getting_started = front_matter(output / "engineering" / "getting-started" / "index.md")
+    assert getting_started["custom_edit_url"] == "http://localhost:3000/s/engineering/p/HGMXE2d4R9"
+    # the pasted absolute URLs and links to other spaces Docmost wrote with its APP_URL are Docmost's own links
+    body = (output / "engineering" / "getting-started" / "index.md").read_text(encoding="utf-8")
+    assert "](http://localhost:3000/" not in body
+    assert getting_started["docmost"]["links"]["6uKvMkOKMN"] == {
+        "space": "hangul-docs", "url": "http://localhost:3000/s/hangul-docs/p/-6uKvMkOKMN"}
+
+
+def test_docmost_public_url_wins_over_discovery(tmp_path, docmost_server):
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output, DOCMOST_PUBLIC_URL="https://wiki.example.com")
+    resources = make_resources(docmost_server, output, public_url=settings.docmost_public_url)
+    with instance_for_test() as instance:
+        result = sync_space(instance, settings, resources, "hangul-docs")
+    close_cached_clients()
+    assert result.success and docmost_server.count("/") == 0  # nothing discovered
+    raw = raw_metadata(result)
+    assert (raw["public_url"], raw["public_url_source"]) == ("https://wiki.example.com", "DOCMOST_PUBLIC_URL")
+    edit_urls = {front_matter(p).get("custom_edit_url") for p in (output / "hangul-docs").rglob("*.md")}
+    assert edit_urls and all(url.startswith("https://wiki.example.com/s/hangul-docs/p/") for url in edit_urls)
+
+
+def test_a_page_without_window_config_falls_back_to_the_base_url_saying_so_once(tmp_path, docmost_server, caplog):
+    import logging
+
+    docmost_server.set_app_url(None)
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output)
+    resources = make_resources(docmost_server, output)
+    caplog.set_level(logging.INFO, logger="docmost_pipeline.docmost")
+    with instance_for_test() as instance:
+        results = [sync_space(instance, settings, resources, slug) for slug in ("collisions", "hangul-docs")]
+    close_cached_clients()
+    assert all(r.success for r in results)
+    assert [raw_metadata(r)["public_url_source"] for r in results] == ["base URL", "base URL"]
+    fallback = [r for r in caplog.records if "publishes no public address" in r.getMessage()]
+    assert len(fallback) == 1 and fallback[0].levelname == "WARNING"  # learned once per process
+    assert docmost_server.count("/") == 1
+    edit = front_matter(output / "collisions" / "notes.md")["custom_edit_url"]
+    assert edit.startswith(f"{docmost_server.base_url}/s/collisions/p/")
+
+
+def test_a_malformed_published_address_fails_the_export_at_once_naming_the_page(tmp_path, docmost_server):
+    docmost_server.set_app_url("wiki.example.com")
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output)
+    with instance_for_test() as instance:
+        result = sync_space(instance, settings, make_resources(docmost_server, output), "collisions")
+        failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    close_cached_clients()
+    assert not result.success and len(failures) == 1  # not retried
+    message = failures[0].step_failure_data.error.message
+    assert "cannot learn Docmost's public address" in message and "window.CONFIG.APP_URL of the page at" in message
+    assert "'wiki.example.com', not an http(s) URL" in message and "set DOCMOST_PUBLIC_URL" in message
+    assert docmost_server.count("/api/spaces/export") == 0
+
+
+def test_an_image_of_another_space_is_fetched_and_shown_a_gone_file_is_its_alt_text(tmp_path, docmost_server):
+    glossary = next(p.id for p in docmost_server.space_by_slug("engineering").model.pages.values()
+                    if p.title == "Glossary")
+    docmost_server.link_attachment(glossary, "01a20070-3f15-7378-a57d-6332ee89dcc1", alt="Gallery screenshot")
+    content = docmost_server.wiki.page(glossary)[1].content
+    gone = "files/00000000-0000-7000-8000-000000000000/x.png"
+    docmost_server.edit_page(glossary, content + f"\n\n![Gone diagram]({gone})")
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output)
+    with instance_for_test() as instance:
+        result = sync_space(instance, settings, make_resources(docmost_server, output), "engineering")
+    close_cached_clients()
+    assert result.success
+    raw = raw_metadata(result)
+    assert (raw["other_space_files_fetched"], raw["other_space_files_missing"]) == (1, 1)
+    body = (output / "engineering" / "glossary.md").read_text(encoding="utf-8")
+    image = "_attachments/01a20070-3f15-7378-a57d-6332ee89dcc1/screenshot-2026-08-01-at-10-15-00.png"
+    assert f"![Gallery screenshot]({image})" in body
+    assert (output / "engineering" / image).read_bytes() == \
+        docmost_server.space_by_slug("content-gallery").model.attachments["01a20070-3f15-7378-a57d-6332ee89dcc1"].data
+    assert body.rstrip().endswith("Gone diagram") and "x.png" not in body
+    tree = result.asset_materializations_for_node("postprocessed_tree")[0].metadata
+    assert tree["warning_counts"].value["missing_attachment"] == 1

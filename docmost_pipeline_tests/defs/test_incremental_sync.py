@@ -210,3 +210,38 @@ def test_sync_command_runs_spaces_at_once_and_says_unchanged(tmp_path, docmost_s
     assert b.start_time < a.end_time
     again = sync("collisions")
     assert again[0].startswith("collisions: unchanged, 7 pages live, version ")
+
+
+def test_a_changed_public_url_converts_again_and_the_change_sensor_sees_it(tmp_path, docmost_server):
+    import yaml
+
+    output = tmp_path / "output"
+    settings = make_settings(docmost_server, output)
+    discovered = make_resources(docmost_server, output)
+    configured = make_resources(docmost_server, output, public_url="https://wiki.example.com")
+    sensor = build_change_sensor(settings, sync_job)
+
+    def edit_url() -> str:
+        text = (output / "hangul-docs" / "teseuteu-hangeul.md").read_text(encoding="utf-8")
+        return yaml.safe_load(text.split("---\n")[1])["custom_edit_url"]
+
+    with instance_for_test() as instance:
+        assert sync_space(instance, settings, discovered, "hangul-docs").success
+        assert edit_url().startswith("http://localhost:3000/s/hangul-docs/p/")
+        unchanged = sync_space(instance, settings, discovered, "hangul-docs")
+        assert metadata(unchanged, "raw_export")["sync_mode"] == "unchanged"
+        quiet = sensor(build_sensor_context(instance=instance, resources=discovered))
+        assert quiet.skip_message.startswith("no space changed (1 unchanged")
+
+        # the operator sets DOCMOST_PUBLIC_URL: Docmost did not change, the published tree must
+        [request] = sensor(build_sensor_context(instance=instance, resources=configured)).run_requests
+        assert (request.partition_key, request.tags["docmost/change"]) == \
+            ("hangul-docs", "pipeline or settings changed")
+        docmost_server.clear_requests()
+        again = sync_space(instance, settings, configured, "hangul-docs")
+        raw = metadata(again, "raw_export")
+        assert (raw["sync_mode"], raw["pages_exported"], raw["public_url"]) == \
+            ("incremental", 0, "https://wiki.example.com")
+        assert metadata(again, "published_space")["unchanged"] is False
+        assert edit_url().startswith("https://wiki.example.com/s/hangul-docs/p/")
+        assert docmost_server.count("/api/spaces/export") == docmost_server.count("/api/pages/export") == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import zipfile
@@ -370,6 +371,97 @@ def test_page_export_returns_a_zip_of_that_page(docmost_server, tmp_path):
         lost = next(p for p in pages if p.slug_id == "QFeHBE952J")
         download = client.export_page(lost.id, tmp_path / "page.zip")
     assert download.path.read_bytes() == (RECORDINGS_DIR / "page-exports" / "QFeHBE952J.attachments.zip").read_bytes()
+
+
+# --- Docmost's public address (GET /) ------------------------------------------------------------------------
+def test_public_url_is_the_app_url_of_the_web_page_without_a_login(docmost_server):
+    with make_client(docmost_server) as client:
+        assert client.public_url() == "http://localhost:3000"  # the recordings' APP_URL, not the base URL
+        assert client.login_count == 0
+    docmost_server.set_app_url("https://wiki.example.com/")
+    with make_client(docmost_server) as client:
+        assert client.public_url() == "https://wiki.example.com"
+
+
+@pytest.mark.parametrize("status", [404, 302])
+def test_public_url_is_none_without_window_config_or_web_page(docmost_server, status):
+    docmost_server.set_app_url(None)
+    with make_client(docmost_server) as client:
+        assert client.public_url() is None
+        docmost_server.set_app_url("http://localhost:3000")
+        docmost_server.faults.fail("/", times=1, status=status)
+        assert client.public_url() is None
+
+
+def test_public_url_retries_server_errors(docmost_server):
+    docmost_server.faults.fail("/", times=2, status=503)
+    with make_client(docmost_server) as client:
+        assert client.public_url() == "http://localhost:3000"
+    assert docmost_server.count("/", 503) == 2 and docmost_server.count("/", 200) == 1
+
+
+@pytest.mark.parametrize("app_url", ["docmost:3000", "ftp://files.example.com", "http://"])
+def test_a_malformed_app_url_is_an_error_naming_the_page(docmost_server, app_url):
+    docmost_server.set_app_url(app_url)
+    with make_client(docmost_server) as client, pytest.raises(DocmostError) as caught:
+        client.public_url()
+    message = str(caught.value)
+    assert message == (f"GET / failed (HTTP 200) (window.CONFIG.APP_URL of the page at {docmost_server.base_url}/ "
+                       f"is {app_url!r}, not an http(s) URL)")
+
+
+# --- files (GET /api/files/<attachmentId>/<fileName>) -------------------------------------------------------------
+SCREENSHOT = ("01a20070-3f15-7378-a57d-6332ee89dcc1", "screenshot_2026-08-01_at_10.15.00.png")
+KOREAN = ("01a20070-3f35-772d-b664-684e42d81d9f", "화면_캡처_(설정).png")
+
+
+def recorded_file(attachment_id: str, name: str) -> bytes:
+    with zipfile.ZipFile(RECORDINGS_DIR / "content-gallery.zip") as zf:
+        return zf.read(f"Gallery Index//files/{attachment_id}/{name}")
+
+
+@pytest.mark.parametrize("attachment", [SCREENSHOT, KOREAN], ids=["ascii", "hangul-and-parentheses"])
+def test_download_file_streams_the_file_with_the_session(docmost_server, tmp_path, attachment):
+    expected = recorded_file(*attachment)
+    with make_client(docmost_server) as client:
+        download = client.download_file(*attachment, tmp_path / "file.bin")
+    assert download.path.read_bytes() == expected and download.bytes == len(expected)
+    assert download.sha256 == hashlib.sha256(expected).hexdigest()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.bin"]
+
+
+def test_download_file_of_an_unknown_file_is_not_found_and_leaves_nothing(docmost_server, tmp_path):
+    with make_client(docmost_server) as client, pytest.raises(DocmostNotFound) as caught:
+        client.download_file("00000000-0000-7000-8000-000000000000", "gone.png", tmp_path / "gone.png")
+    assert str(caught.value) == ("GET /api/files/00000000-0000-7000-8000-000000000000/gone.png failed (HTTP 404): "
+                                 "Docmost says 'File not found'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_file_retries_like_an_export_and_logs_in_again(docmost_server, tmp_path):
+    path = f"/api/files/{SCREENSHOT[0]}/{SCREENSHOT[1]}"
+    docmost_server.faults.fail(path, times=2, status=503)
+    with make_client(docmost_server) as client:
+        client.list_spaces()
+        docmost_server.expire_sessions()
+        download = client.download_file(*SCREENSHOT, tmp_path / "shot.png")
+    assert download.path.read_bytes() == recorded_file(*SCREENSHOT)
+    assert docmost_server.count(path, 503) == 2 and docmost_server.count(path, 401) == 1
+    assert client.login_count == 2
+
+
+def test_download_file_over_the_maximum_is_refused_before_the_body(docmost_server, tmp_path):
+    with make_client(docmost_server, max_export_bytes=1000) as client, \
+            pytest.raises(DocmostExportTooLarge, match="refused before downloading"):
+        client.download_file(*SCREENSHOT, tmp_path / "shot.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("attachment_id", ["../../api/spaces", "files/x", ""])
+def test_download_file_refuses_an_id_that_is_not_a_docmost_id(docmost_server, tmp_path, attachment_id):
+    with make_client(docmost_server) as client, pytest.raises(ValueError, match="is not a Docmost id"):
+        client.download_file(attachment_id, "x.png", tmp_path / "x.png")
+    assert docmost_server.count(f"/api/files/{attachment_id}/x.png") == 0
 
 
 # --- spaces appearing and disappearing ---------------------------------------------------------------------

@@ -346,3 +346,40 @@ def generated_again_is_identical(server) -> bool:
 
     first, second = server.space_by_slug("generated").model, server.space_by_slug(again["slug"]).model
     return shape(first) == shape(second) and not set(first.pages) & set(second.pages)
+
+
+def test_a_page_showing_an_attachment_of_another_space_exports_the_reference_without_the_file(docmost_server):
+    # Docmost lets a page embed another space's attachment; the space export then writes
+    # ![alt](files/<attachmentId>/<name>) but has no such entry (recordings README, public address addendum).
+    screenshot = "01a20070-3f15-7378-a57d-6332ee89dcc1"
+    glossary = page_id(docmost_server, "engineering", "Glossary")
+    linked = docmost_server.link_attachment(glossary, screenshot, alt="Gallery screenshot")
+    engineering = docmost_server.space_by_slug("engineering")
+    reference = f"files/{screenshot}/screenshot_2026-08-01_at_10.15.00.png"
+    with logged_in(docmost_server) as http:
+        zf = space_export(http, engineering.id)
+        page_zip = http.post("/api/pages/export", json={"pageId": glossary, "format": "markdown",
+                                                        "includeAttachments": True, "includeChildren": False})
+        download = http.get(f"/api/{reference}")
+        control = http.post("/__control__/faults", json={"op": "link_attachment", "page_id": glossary,
+                                                         "attachment_id": "00000000-0000-7000-8000-000000000000"})
+    assert linked["fileName"] == "screenshot_2026-08-01_at_10.15.00.png"
+    assert zf.read("Glossary.md").decode().endswith(f"![Gallery screenshot]({reference})")
+    assert not [name for name in zf.namelist() if screenshot in name]
+    single = zipfile.ZipFile(io.BytesIO(page_zip.content))
+    assert single.read("Glossary.md").decode().endswith(f"![Gallery screenshot]({reference})")
+    assert not [name for name in single.namelist() if screenshot in name]
+    assert download.status_code == 200 and download.content == \
+        docmost_server.space_by_slug("content-gallery").model.attachments[screenshot].data
+    assert control.status_code == 400 and "no attachment" in control.json()["error"]
+
+
+def test_an_attachment_of_the_same_space_linked_again_is_exported_with_the_page(docmost_server):
+    diagram = "01a20070-0dfb-73ce-b295-0818dcbbc27b"  # architecture-overview.png of Architecture Overview
+    glossary = page_id(docmost_server, "engineering", "Glossary")
+    docmost_server.link_attachment(glossary, diagram)
+    with logged_in(docmost_server) as http:
+        zf = space_export(http, docmost_server.space_by_slug("engineering").id)
+    assert f"/files/{diagram}/architecture-overview.png" in zf.namelist()  # root folder: "" + "/files/..."
+    assert zf.read("Glossary.md").decode().endswith(
+        f"![architecture-overview.png](files/{diagram}/architecture-overview.png)")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import zipfile
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -183,3 +185,56 @@ def test_generated_page_export_includes_only_with_include_attachments(docmost_se
     assert svg == gallery.attachment_files["01a20070-4022-7598-b47e-f9efaae03228"]["diagram.drawio.svg"]
     assert without.headers["content-type"] == "application/octet-stream"  # the plain Markdown, no files
     assert "files/01a20070-4022-7598-b47e-f9efaae03228/diagram.drawio.svg" in without.text
+
+
+# --- Docmost's public address and file downloads (recordings README addendum) ------------------------------------
+def test_web_index_equals_the_recording_and_needs_no_session(docmost_server):
+    recorded = json.loads((API_DIR / "web-index.headers.json").read_text(encoding="utf-8"))
+    response = httpx.get(f"{docmost_server.base_url}/")
+    assert response.status_code == 200
+    assert response.content == (API_DIR / "web-index.html").read_bytes()
+    for name, value in recorded["headers"]:
+        if name not in ("Date", "Connection"):
+            assert response.headers[name] == value, name
+    assert 'window.CONFIG={"ENV":"production","APP_URL":"http://localhost:3000",' in response.text
+
+
+def test_web_index_publishes_the_configured_app_url_or_no_config():
+    from docmost_pipeline.emulator import DocmostTestServer
+
+    with DocmostTestServer(app_url="https://wiki.example.com") as server:
+        configured = httpx.get(f"{server.base_url}/").text
+        server.set_app_url(None)
+        bare = httpx.get(f"{server.base_url}/")
+    assert '"APP_URL":"https://wiki.example.com"' in configured
+    assert bare.status_code == 200 and "<title>Docmost</title>" in bare.text and "window.CONFIG" not in bare.text
+
+
+def test_file_download_with_the_session_returns_the_file_like_docmost(docmost_server):
+    recorded = json.loads((API_DIR / "files.download.headers.json").read_text(encoding="utf-8"))
+    screenshot = "01a20070-3f15-7378-a57d-6332ee89dcc1/screenshot_2026-08-01_at_10.15.00.png"
+    korean = "01a20070-3f35-772d-b664-684e42d81d9f/화면_캡처_(설정).png"
+    with zipfile.ZipFile(RECORDINGS_DIR / "content-gallery.zip") as zf:
+        expected = zf.read(f"Gallery Index//files/{screenshot}")
+        expected_korean = zf.read(f"Gallery Index//files/{korean}")
+    with logged_in(docmost_server) as http:
+        response = http.get(f"/api/files/{screenshot}")
+        encoded = http.get("/api/files/" + quote(korean))
+        wrong_name = http.get("/api/files/01a20070-3f15-7378-a57d-6332ee89dcc1/other.png")
+        unknown = http.get("/api/files/00000000-0000-7000-8000-000000000000/x.png")
+    assert response.status_code == 200 and response.content == expected
+    names = ("content-type", "cache-control", "accept-ranges", "content-security-policy")
+    assert [response.headers[n] for n in names] == [dict(recorded["headers"])[n] for n in names]
+    assert int(response.headers["content-length"]) == len(expected)
+    assert encoded.status_code == 200 and encoded.content == expected_korean
+    assert wrong_name.status_code == 404 and unknown.status_code == 404
+    assert httpx.get(f"{docmost_server.base_url}/api/files/{screenshot}").status_code == 401
+
+
+def test_get_requests_honour_the_fail_and_delay_switches(docmost_server):
+    path = "/api/files/01a20070-3f15-7378-a57d-6332ee89dcc1/screenshot_2026-08-01_at_10.15.00.png"
+    docmost_server.faults.fail(path, times=1, status=503)
+    docmost_server.faults.fail("/", times=1, status=502)
+    with logged_in(docmost_server) as http:
+        assert [http.get(path).status_code, http.get(path).status_code] == [503, 200]
+        assert [http.get("/").status_code, http.get("/").status_code] == [502, 200]

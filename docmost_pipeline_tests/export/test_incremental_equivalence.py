@@ -2,7 +2,8 @@
 
 For each recorded space a fresh emulator is started and the space synced once. Then every step makes one random
 edit in Docmost (create, edit content, rename, rename to a sibling's title, change icon, move, reorder, trash,
-restore, add an attachment, link or mention another page) and runs both syncs of the new state:
+restore, add an attachment, show a file of another space or one that is gone, link or mention another page) and
+runs both syncs of the new state:
 
 - incremental: page manifest -> ``export_changes`` on the previous raw exports -> extraction -> conversion with
   the page cache of the previous conversions;
@@ -63,7 +64,8 @@ class EditSequence:
 
     def step(self) -> None:
         edits = [self.edit_content, self.rename, self.rename_to_a_siblings_title, self.change_icon, self.move,
-                 self.reorder, self.create, self.trash, self.restore, self.add_attachment, self.link_to_a_page]
+                 self.reorder, self.create, self.trash, self.restore, self.add_attachment, self.link_to_a_page,
+                 self.show_a_file_of_another_space]
         edit = self.rng.choice(edits)
         self.history.append(edit())
         self.sync_both()
@@ -170,6 +172,19 @@ class EditSequence:
         page = self.pick()
         self.server.add_attachment(page.id, "added image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(64)))
         return f"add_attachment({page.title!r})"
+
+    def show_a_file_of_another_space(self) -> str:
+        """Embed an attachment of another space (fetched on its own: no export holds it), now and then one that is
+        gone (Docmost answers 404: the page shows its alt text)."""
+        page = self.pick()
+        others = sorted(a for m in self.server.wiki.spaces.values() if m.id != self.space.id for a in m.attachments)
+        if others and self.rng.random() < 0.8:
+            attachment = self.rng.choice(others)
+            self.server.link_attachment(page.id, attachment)
+            return f"link_attachment({page.title!r}, {attachment})"
+        content = self.server.wiki.page(page.id)[1].content
+        self.server.edit_page(page.id, f"{content}\n\n![gone](files/00000000-0000-7000-8000-00000000dead/gone.png)")
+        return f"show a gone file on {page.title!r}"
 
     def link_to_a_page(self) -> str:
         page, target, mention = self.pick(), self.pick(), self.rng.random() < 0.5

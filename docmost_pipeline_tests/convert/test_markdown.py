@@ -469,7 +469,7 @@ def test_marked_section_lookalikes_inside_html_stay_text():
     assert text("<div><![foo]></div>") == '<div>{"\\u003c!["}{"foo]\\u003e"}</div>\n'
 
 
-# ---- warnings the README promises for the conversion report ---------------------------------------------------
+# ---- warnings docs/conversion.md promises for the conversion report ---------------------------------------------------
 
 
 def test_elements_an_html_block_leaves_open_are_closed_at_the_end_and_reported():

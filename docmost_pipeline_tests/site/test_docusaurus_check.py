@@ -1,4 +1,4 @@
-"""``DOCUSAURUS_CHECK=1``: the site build is a blocking check of ``postprocessed_tree`` (README, "The Dagster UI").
+"""``DOCUSAURUS_CHECK=1``: the site build is a blocking check of ``postprocessed_tree`` (docs/operations.md, "The Dagster UI").
 
 A space is synced through the four assets against the Docmost test server with real Docusaurus builds (node_modules
 from the session's ``site_ready``). A tree that passes every other check but does not compile must stop the run

@@ -190,7 +190,7 @@ def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_p
         port = sock.getsockname()[1]
     command = shlex.split(serve_line.removeprefix("Serve it:"))
     command[command.index("3040")] = str(port)
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -202,7 +202,7 @@ def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_p
                 time.sleep(0.2)
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/space/page", timeout=5).read().decode()
     finally:
-        server.terminate()
+        server.kill()  # this test's own server, by its process
         server.wait(timeout=10)
     assert re.search(r"<title[^>]*>", home)
     assert "Served text of the page." in page

@@ -49,6 +49,8 @@ def test_a_tree_that_does_not_build_is_not_published(site_ready, tmp_path, docmo
             broken.append(doc.relative_to(tree_dir).as_posix())
 
         after_convert(monkeypatch, unclosed_div)
+        # an edit in Docmost, so the second sync converts the space again (an unchanged space is not converted)
+        docmost_server.create_page("collisions", "Added later", content="A page added after the first publish.\n")
         second = sync_space(instance, settings, resources, "collisions")
         assert broken, "the converted tree was not edited"
         assert not second.success

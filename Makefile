@@ -18,14 +18,11 @@ $(STAMP): pyproject.toml
 # it is missing or older than the lockfile (the site tests and `make site` call it).
 install: $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-
-run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+# devrun writes $(DAGSTER_HOME)/dagster.yaml from dagster.yaml at every start (the run queue limit as a number).
+run: $(STAMP)
 	$(BIN)/python -m docmost_pipeline.devrun $(if $(DAGSTER_PORT),--port $(DAGSTER_PORT))
 
-test: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The Docusaurus site over OUTPUT_DIR (from `make site OUTPUT_DIR=...`, the environment or .env, else ./output):

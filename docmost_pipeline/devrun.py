@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from docmost_pipeline.demo import DEMO_EMAIL, DEMO_PASSWORD, clear_demo, record_demo
 from docmost_pipeline.settings import SettingsError, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_EMAIL = "admin@example.com"
-DEMO_PASSWORD = "fixture-password"
+_RUN_QUEUE_LIMIT = re.compile(r"max_concurrent_runs:\s*\n\s*env:\s*MAX_CONCURRENT_EXPORTS\s*\n")
 
 
 def banner(lines: list[str]) -> str:
@@ -52,6 +53,23 @@ def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         process.kill()
         raise RuntimeError("the demo Docmost test server did not start (no base URL printed)")
     return process, base_url
+
+
+def write_instance_settings(dagster_home: Path, max_concurrent_exports: int) -> Path:
+    """``DAGSTER_HOME/dagster.yaml``: the project's ``dagster.yaml`` with the run queue limit written as a number.
+
+    Every process that loads the instance reads it, the Dagster CLI in another terminal too (``dagster job
+    backfill`` loads it to queue runs): with ``{env: MAX_CONCURRENT_EXPORTS}`` each of them would need the variable
+    set. Rewritten at every start, so a changed MAX_CONCURRENT_EXPORTS takes effect with the next ``make run``."""
+    text = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    rendered, count = _RUN_QUEUE_LIMIT.subn(f"max_concurrent_runs: {max_concurrent_exports}\n", text)
+    if count != 1:
+        raise RuntimeError(f"{REPO_ROOT / 'dagster.yaml'}: no `max_concurrent_runs: {{env: MAX_CONCURRENT_EXPORTS}}`")
+    header = (f"# Written by `make run` from {REPO_ROOT / 'dagster.yaml'} with MAX_CONCURRENT_EXPORTS="
+              f"{max_concurrent_exports}; rewritten at every start (edit that file, not this one).\n")
+    path = dagster_home / "dagster.yaml"
+    path.write_text(header + rendered, encoding="utf-8")
+    return path
 
 
 def stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
@@ -87,23 +105,26 @@ def main(argv: list[str] | None = None) -> int:
     env.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
     env.setdefault("DAGSTER_WEBSERVER_URL", f"http://{args.host}:{args.port}")
     # dagster dev runs in DAGSTER_HOME (below), so a relative OUTPUT_DIR is made absolute against the repo here.
-    env["OUTPUT_DIR"] = str((REPO_ROOT / settings.output_dir).resolve())
+    output_dir = (REPO_ROOT / settings.output_dir).resolve()
+    env["OUTPUT_DIR"] = str(output_dir)
     dagster_home = Path(env["DAGSTER_HOME"]).resolve()
     env["DAGSTER_HOME"] = str(dagster_home)
     dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_bytes((REPO_ROOT / "dagster.yaml").read_bytes())
+    write_instance_settings(dagster_home, settings.max_concurrent_exports)
 
     demo: subprocess.Popen | None = None
     if not settings.docmost_configured:
         demo, base_url = start_demo_server(env)
         env.update(DOCMOST_BASE_URL=base_url, DOCMOST_EMAIL=DEMO_EMAIL, DOCMOST_PASSWORD=DEMO_PASSWORD)
+        # for `docmost-pipeline sync` and the Dagster CLI in another terminal (docmost_pipeline.demo)
+        record_demo(output_dir, base_url, os.getpid())
 
         print(banner([
             "DEMO MODE: DOCMOST_BASE_URL is not set.",
             f"Serving the bundled demo export (recorded Docmost 0.95 spaces) at {base_url}",
             "through the project's Docmost TEST SERVER. Nothing here comes from a real Docmost.",
             f"Published trees go to {env['OUTPUT_DIR']}.",
+            "Commands run from this folder in another terminal (docmost-pipeline, dagster) use it too.",
             "Set DOCMOST_BASE_URL, DOCMOST_EMAIL, DOCMOST_PASSWORD (e.g. in .env) to use a real Docmost.",
         ]), flush=True)
 
@@ -125,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if dagster.poll() is None:
             stop(dagster, timeout=30)
+        if demo is not None:
+            clear_demo(output_dir, os.getpid())
         stop(demo)
 
 

@@ -413,9 +413,18 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(result.output.strip().splitlines()[-40:]), file=sys.stderr)
         return 1
     print(f"\nSite written to {result.build_dir}")
-    print(f"Serve it:  cd {DEFAULT_SITE_DIR} && npx docusaurus serve --dir {result.build_dir} --port 3000 --no-open")
-    print("then open http://localhost:3000/")
+    print(serve_hint(result.build_dir))
     return 0 if result.clean else 1
+
+
+# Not 3000: Docmost's usual port (a Docmost running beside the site must stay reachable), nor 3030 (`make run`).
+SERVE_PORT = 3040
+
+
+def serve_hint(build_dir: Path, port: int = SERVE_PORT) -> str:
+    """How to look at a built site: a static file server on 127.0.0.1 (the build is plain HTML, CSS and JS)."""
+    return (f"Serve it:  python3 -m http.server {port} --bind 127.0.0.1 --directory {Path(build_dir).resolve()}\n"
+            f"then open http://127.0.0.1:{port}/")
 
 
 if __name__ == "__main__":

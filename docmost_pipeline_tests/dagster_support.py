@@ -130,3 +130,85 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def project_env(home: Path, output_dir: Path, server=None, **extra: str) -> dict[str, str]:
+    """The environment of a process of this project (daemon, CLI) over a temporary DAGSTER_HOME and OUTPUT_DIR: the
+    caller's environment without any project setting, then Docmost = ``server`` (when given) and ``extra``."""
+    import os
+
+    project = ("DOCMOST_", "SYNC_INTERVAL", "DOCUSAURUS_CHECK", "ALERT_", "PRUNE_", "PUBLISH_", "DAGSTER_",
+               "OUTPUT_DIR", "MAX_CONCURRENT_EXPORTS", "CHANGE_POLL_INTERVAL", "DISCOVERY_INTERVAL", "RAW_EXPORT_",
+               "FULL_SYNC_EVERY", "INCREMENTAL_MAX_CHANGED", "LOG_FORMAT")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(project)}
+    env.update(DAGSTER_HOME=str(home), OUTPUT_DIR=str(output_dir), PYTHONUNBUFFERED="1")
+    if server is not None:
+        env.update(DOCMOST_BASE_URL=server.base_url, DOCMOST_EMAIL=server.email, DOCMOST_PASSWORD=server.password)
+    env.update(extra)
+    return env
+
+
+def dagster_home(path: Path) -> Path:
+    """A DAGSTER_HOME holding the project's dagster.yaml, as `make run` prepares .dagster_home."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    return path
+
+
+class Daemon:
+    """A real ``dagster-daemon run -w workspace.yaml`` (the daemon of `make run`) in its own session, its output in
+    ``log``; stopped with SIGINT (then SIGKILL after 60 s) on exit."""
+
+    def __init__(self, env: dict[str, str], log: Path, cwd: Path | None = None,
+                 workspace: Path = REPO / "workspace.yaml") -> None:
+        self.env, self.log_path, self.cwd, self.workspace = env, log, cwd, workspace
+        self.process = None
+
+    def __enter__(self) -> "Daemon":
+        import subprocess
+        import sys
+
+        bin_dir = Path(sys.executable).parent
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", str(self.workspace)],
+                                        cwd=self.cwd or self.env["DAGSTER_HOME"], env=self.env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        return self
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __exit__(self, *exc) -> None:
+        import os
+        import signal
+        import subprocess
+
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self._log.close()
+
+
+def wait_for(condition, timeout: float, what: str, daemon: Daemon | None = None, interval: float = 1.0):
+    """Poll ``condition()`` until it returns something truthy (returned), at most ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if daemon is not None and not daemon.alive():
+            raise AssertionError(f"dagster-daemon exited while waiting for {what}:\n{daemon.tail()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s" + (f"\n{daemon.tail()}" if daemon else ""))
+        time.sleep(interval)

@@ -125,10 +125,25 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
         assert "DEMO MODE" in text and "TEST SERVER" in text
         demo_port = int(re.search(r"at http://127\.0\.0\.1:(\d+)", text).group(1))
         assert port_open(demo_port)
-        assert (tmp_path / "home" / "dagster.yaml").is_file()
+        # the instance settings with the run queue limit as a number: the Dagster CLI in another terminal loads
+        # them without MAX_CONCURRENT_EXPORTS set (`{env: MAX_CONCURRENT_EXPORTS}` failed there with a traceback)
+        instance_settings = (tmp_path / "home" / "dagster.yaml").read_text(encoding="utf-8")
+        assert "max_concurrent_runs: 2\n" in instance_settings and "env: MAX_CONCURRENT_EXPORTS" not in instance_settings
+        # where the demo Docmost is, for the commands run beside `make run`
+        record = json.loads((tmp_path / "output" / ".pipeline" / "demo-docmost.json").read_text(encoding="utf-8"))
+        assert record == {"base_url": f"http://127.0.0.1:{demo_port}", "pid": process.pid}
         # "The discovery sensor finds those spaces and requests their first runs; watch them publish into
         # ./output": nothing but the running sensor and daemon starts these runs (DISCOVERY_INTERVAL=1h: one tick).
         published = wait_for_demo_publish(tmp_path / "output", process, log)
+        # a second terminal, nothing configured: the README's sync reaches the demo Docmost (the daemon published
+        # this space already, from the same server: nothing changed)
+        cli_env = {k: v for k, v in env.items() if k not in ("DAGSTER_PORT", "DISCOVERY_INTERVAL")}
+        synced = subprocess.run([str(Path(sys.executable).parent / "docmost-pipeline"), "sync", "collisions"],
+                                cwd=REPO, capture_output=True, text=True, timeout=300,
+                                env=cli_env)
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert synced.stdout.startswith("collisions: unchanged"), synced.stdout
+        assert f"using the demo Docmost of `make run` at http://127.0.0.1:{demo_port}" in synced.stderr
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -147,6 +162,7 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
     assert not bad, bad
     if demo_port is not None:
         assert not port_open(demo_port)  # the demo server stops with dagster
+    assert not (tmp_path / "output" / ".pipeline" / "demo-docmost.json").exists()
     output = tmp_path / "output"
     for slug, pages in published.items():
         live = output / slug

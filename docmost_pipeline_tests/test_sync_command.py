@@ -86,14 +86,16 @@ def test_dagster_asset_materialize_one_space_from_the_cli(tmp_path, docmost_serv
 
 
 def test_dagster_job_backfill_all_spaces_from_the_cli(tmp_path, docmost_server):
-    # The README's backfill command: one queued run per space partition, for the daemon of `make run` to launch.
+    # The documented backfill command: one queued run per space partition, for the daemon of `make run` to launch,
+    # so under the code location name that daemon knows (`-m docmost_pipeline.definitions` queued runs of a location
+    # named `docmost_pipeline.definitions`, which the daemon fails; test_docs.py runs them under a real daemon).
     assert run_sync(docmost_server, tmp_path, "--partitions-only", home=True).returncode == 0
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_"))}
     environ.update(DAGSTER_HOME=str(tmp_path / "home"), DOCMOST_BASE_URL=docmost_server.base_url,
                    DOCMOST_EMAIL=docmost_server.email, DOCMOST_PASSWORD=docmost_server.password,
                    OUTPUT_DIR=str(tmp_path / "output"), MAX_CONCURRENT_EXPORTS="2")
     (tmp_path / "home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
-    result = subprocess.run([sys.executable, "-m", "dagster", "job", "backfill", "-m", "docmost_pipeline.definitions",
+    result = subprocess.run([sys.executable, "-m", "dagster", "job", "backfill", "-w", str(REPO / "workspace.yaml"),
                              "-j", "sync_space", "--all", "--noprompt"], cwd=tmp_path, env=environ,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -105,3 +107,4 @@ def test_dagster_job_backfill_all_spaces_from_the_cli(tmp_path, docmost_server):
         runs = instance.get_runs()
         assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(backfill.partition_names)
         assert {r.status.value for r in runs} == {"QUEUED"}  # the run queue (dagster.yaml) holds them for the daemon
+        assert {r.remote_job_origin.location_name for r in runs} == {"docmost_pipeline"}  # workspace.yaml's name

@@ -7,7 +7,8 @@ process (as the daemon runs them), so the wall time follows the slowest exports,
 instance of DAGSTER_HOME when it is set (so they show in the UI), else in a temporary one.
 
 Each sync exports only what changed since the live version (see ``raw_export``); ``--full`` exports every space
-whole again.
+whole again. Without DOCMOST_BASE_URL it syncs from the demo Docmost of a ``make run`` serving the same OUTPUT_DIR
+(:mod:`docmost_pipeline.demo`), else it stops with one line saying what to set.
 """
 
 from __future__ import annotations
@@ -114,18 +115,23 @@ def run(args) -> int:
     from dagster import DagsterInstance
 
     from docmost_pipeline.alerts import redact
+    from docmost_pipeline.demo import not_configured_message, use_running_demo
     from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
     from docmost_pipeline.defs.resources import build_resources, close_cached_clients
     from docmost_pipeline.settings import SettingsError, load_settings, space_selected
 
     try:
         settings = load_settings()
+        if not settings.docmost_configured:
+            demo = use_running_demo()  # the demo Docmost of a `make run` in another terminal
+            if demo is None:
+                print(f"configuration error: {not_configured_message()}", file=sys.stderr)
+                return 2
+            print(f"demo mode: DOCMOST_BASE_URL is not set: using the demo Docmost of `make run` at {demo.base_url}",
+                  file=sys.stderr)
+            settings = load_settings()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
-        return 2
-    if not settings.docmost_configured:
-        print("configuration error: DOCMOST_BASE_URL is not set (also DOCMOST_EMAIL, DOCMOST_PASSWORD)",
-              file=sys.stderr)
         return 2
     os.environ.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
     resources = build_resources(settings, env_vars=False)

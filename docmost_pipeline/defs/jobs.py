@@ -32,6 +32,8 @@ from docmost_pipeline.defs.resources import OutputResource
 from docmost_pipeline.workdir import clean_working_data
 
 SYNC_JOB_NAME = "sync_space"
+# every job of the pipeline (the alert sensors tell its runs from other projects' by these names)
+PIPELINE_JOB_NAMES = frozenset({SYNC_JOB_NAME, "publish_status", "publish_rollback", "maintenance"})
 IN_PROGRESS_STATUSES = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,

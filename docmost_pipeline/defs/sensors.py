@@ -11,7 +11,10 @@ PRUNE_DELETED_SPACES=1.
 Alerts: one Slack-compatible POST per failed run to every ALERT_WEBHOOK_URLS URL, and one recovery POST when a
 space that failed succeeds again. Which runs were alerted and which spaces are failing is kept in the instance's
 key-value store, so an alert is never repeated for the same run (even across daemon restarts); posting failures
-are logged and never fail the sensor.
+are logged and never fail the sensor. The alert sensors watch every run of the instance, whatever launched it: a run
+of this code location, of the same code under another location name (``dagster job backfill -m ...``), or in-process
+without any (``docmost-pipeline sync``, ``dagster asset materialize``); they alert the runs of this pipeline (its jobs,
+or a run materializing its assets) and leave other projects' runs alone.
 """
 
 
@@ -48,7 +51,8 @@ from docmost_pipeline.alerts import (
     slack_payload,
     summarize_error,
 )
-from docmost_pipeline.defs.jobs import spaces_in_progress
+from docmost_pipeline.defs.assets import ASSET_NAMES
+from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, spaces_in_progress
 from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
 from docmost_pipeline.docmost.errors import DocmostError
@@ -207,6 +211,18 @@ def build_change_sensor(settings: Settings, job) -> SensorDefinition:
     return docmost_change_sensor
 
 
+def is_pipeline_run(instance: DagsterInstance, run: DagsterRun) -> bool:
+    """A run of this pipeline, whatever launched it: one of its jobs (by name: the code location it was launched
+    from may carry another name), or any asset job materializing its assets (``__ASSET_JOB`` of ``dagster asset
+    materialize``, the ephemeral job of ``docmost-pipeline sync``)."""
+    if run.job_name in PIPELINE_JOB_NAMES:
+        return True
+    if any(key.to_user_string() in ASSET_NAMES for key in run.asset_selection or ()):
+        return True
+    snapshot = instance.get_job_snapshot(run.job_snapshot_id) if run.job_snapshot_id else None
+    return snapshot is not None and any(op.name in ASSET_NAMES for op in snapshot.node_defs_snapshot.op_def_snaps)
+
+
 def _subject(run: DagsterRun) -> str:
     return run.tags.get(PARTITION_TAG) or f"job:{run.job_name}"
 
@@ -271,7 +287,7 @@ def handle_run_failure(instance: DagsterInstance, run: DagsterRun, step_failures
                        alerts: AlertResource, secrets: list[str], log) -> bool:
     """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted)."""
     alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
-    if _kv_get(instance, alerted_key):
+    if _kv_get(instance, alerted_key) or not is_pipeline_run(instance, run):
         return False
     step, summary, attempts = _failure_details(instance, run, step_failures, run_failure_message, secrets)
     space = run.tags.get(PARTITION_TAG)
@@ -293,7 +309,7 @@ def handle_run_success(instance: DagsterInstance, run: DagsterRun, alerts: Alert
     """Post a recovery alert when ``run``'s space (or job) was failing; returns True when one was posted now."""
     state_key = _STATE_KEY.format(subject=_subject(run))
     state = _kv_get(instance, state_key)
-    if not state or not state.startswith("failed:"):
+    if not state or not state.startswith("failed:") or not is_pipeline_run(instance, run):
         return False
     alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
     if _kv_get(instance, alerted_key):
@@ -311,10 +327,14 @@ def handle_run_success(instance: DagsterInstance, run: DagsterRun, alerts: Alert
 def build_alert_sensors(settings: Settings) -> list[SensorDefinition]:
     secrets = settings.secrets()
 
+    # monitor_all_code_locations: without it a run status sensor sees only runs launched from its own code location
+    # by name, and misses runs of the same jobs launched under another location name or in-process
     @run_failure_sensor(
         name="docmost_failure_alerts",
         default_status=DefaultSensorStatus.RUNNING,
-        description="Posts one Slack-compatible message per failed run to every ALERT_WEBHOOK_URLS URL.",
+        monitor_all_code_locations=True,
+        description="Posts one Slack-compatible message per failed run of this pipeline (whatever launched it) to "
+                    "every `ALERT_WEBHOOK_URLS` URL.",
     )
     def docmost_failure_alerts(context: RunFailureSensorContext, alerts: AlertResource):
         failure_message = context.failure_event.message if context.failure_event else None
@@ -325,6 +345,7 @@ def build_alert_sensors(settings: Settings) -> list[SensorDefinition]:
         run_status=DagsterRunStatus.SUCCESS,
         name="docmost_recovery_alerts",
         default_status=DefaultSensorStatus.RUNNING,
+        monitor_all_code_locations=True,
         description="Posts a recovery message when a space whose last run failed succeeds again.",
     )
     def docmost_recovery_alerts(context: RunStatusSensorContext, alerts: AlertResource):

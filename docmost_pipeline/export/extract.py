@@ -99,13 +99,19 @@ class _ZipResult:
     paths: dict[str, str] = field(default_factory=dict)  # every page path the metadata lists -> page id
 
 
+# CommonMark backslash escapes (any ASCII punctuation): the exporter writes the title `함수(인자) [배열]` as
+# `# 함수(인자) \[배열\]`.
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def _heading_title(path: Path) -> str | None:
-    """The page's leading ``# Title`` line (Docmost writes one into every exported page)."""
+    """The title in the page's leading ``# Title`` line (Docmost writes one into every exported page), as a reader
+    sees it: the exporter's backslash escapes removed."""
     with path.open("rb") as fh:
         first = fh.readline(64 * 1024)
     line = first.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
     if line.startswith("# "):
-        return line[2:].strip()
+        return _BACKSLASH_ESCAPE.sub(r"\1", line[2:].strip())
     if line == "#":
         return ""
     return None

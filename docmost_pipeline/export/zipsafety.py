@@ -4,7 +4,7 @@ This module owns the safety checks of export extraction. Nothing here turns an e
 path: names are only validated and normalised to a tuple of segments, and the caller decides where (inside its
 own output directory) the bytes go. The page/attachment logic lives in ``extract.py``.
 
-Entry-name rule (documented in the README):
+Entry-name rule (documented in docs/export.md):
 
 * a backslash, a NUL byte, a drive letter (``C:``) or a ``..`` segment anywhere -> rejected;
 * a leading ``/`` is accepted only in Docmost's attachment form ``/files/<id>/...`` (and its directory entries);

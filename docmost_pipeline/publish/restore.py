@@ -47,9 +47,13 @@ def rollback(output_dir: Path, space: str, to_version: str | None = None, *,
             target = to_version
         else:
             older = [v for v in kept if v < live.version]
+            if not older and not kept:
+                raise PublishError(f"space {space!r} has no older version to roll back to: only the live version "
+                                   f"{live.version} is kept (each publish of a changed tree keeps one more, "
+                                   f"up to PUBLISH_KEEP)")
             if not older:
-                raise PublishError(f"space {space!r} keeps no version older than the live {live.version} "
-                                   f"to roll back to (kept: {', '.join(kept) or 'none'}); use --to VERSION")
+                raise PublishError(f"space {space!r} keeps no version older than the live {live.version} to roll "
+                                   f"back to; newer kept: {', '.join(kept)} (roll forward with --to VERSION)")
             target = older[-1]
         mode = live.mode
         if mode == "exchange":

@@ -342,9 +342,27 @@ def test_leading_title_line_is_dropped(first_line, title):
 
 
 def test_title_line_kept_when_it_differs_or_is_not_first():
-    assert text("# Something else\n\nbody\n", title="Callouts") == "# Something else\n\nbody\n"
-    assert text("intro\n\n# Callouts\n", title="Callouts") == "intro\n\n# Callouts\n"
     assert text("# Callouts\n", title="Callouts") == ""
+    # the page's own title first: Docusaurus would show the content's first H1 in place of the front matter's title
+    assert text("# Something else\n\nbody\n", title="Callouts") == "# Callouts\n\n# Something else\n\nbody\n"
+    assert text("intro\n\n# Callouts\n", title="Callouts") == "# Callouts\n\nintro\n\n# Callouts\n"
+
+
+def test_content_starting_with_its_own_h1_keeps_the_page_title_above_it():
+    """Content Gallery's "Headings & Inline Marks" starts with "# Heading level 1": as the site's first heading that
+    H1 became the page title (Docusaurus' contentTitle) and the real title was only in the sidebar and the tab."""
+    source = "# Headings & Inline Marks\n\n# Heading level 1\n\n## Heading level 2\n"
+    assert text(source, title="Headings & Inline Marks") == \
+        "# Headings & Inline Marks\n\n# Heading level 1\n\n## Heading level 2\n"
+    # Docusaurus takes the first heading at any depth (a list, a callout), unless a thematic break comes first
+    assert text("# T\n\n- item\n\n  # In a list\n", title="T").startswith("# T\n\n- item")
+    assert text("# T\n\n:::info\n# In a callout\n:::\n", title="T").startswith("# T\n\n:::info")
+    assert text("# T\n\nintro\n\n## Section\n\n# Later H1\n", title="T") == "intro\n\n## Section\n\n# Later H1\n"
+    assert text("# T\n\nintro\n\n---\n\n# After a rule\n", title="T") == "intro\n\n---\n\n# After a rule\n"
+    # the title is shown verbatim whatever it holds: Markdown and MDX characters escaped, a {#id} suffix kept visible
+    assert text("# x\n\n# Body\n", title="C# <b>{x}</b> *a* _b_ 1 & &amp; #") == (
+        "# C\\# \\<b\\>\\{x\\}\\</b\\> \\*a\\* \\_b\\_ 1 & \\&amp; \\#\n\n# x\n\n# Body\n")
+    assert text("# Body\n", title="Anchors {#custom-id}").startswith('# Anchors \\{\\#custom-id\\}{""}\n\n# Body')
 
 
 # ---- misc --------------------------------------------------------------------------------------------------
@@ -451,7 +469,7 @@ def test_marked_section_lookalikes_inside_html_stay_text():
     assert text("<div><![foo]></div>") == '<div>{"\\u003c!["}{"foo]\\u003e"}</div>\n'
 
 
-# ---- warnings the README promises for the conversion report ---------------------------------------------------
+# ---- warnings docs/conversion.md promises for the conversion report ---------------------------------------------------
 
 
 def test_elements_an_html_block_leaves_open_are_closed_at_the_end_and_reported():

@@ -63,7 +63,7 @@ WHITESPACE_FRAGMENTS = [
 ]
 
 
-# The warnings render_body reports (README, "Page bodies"); a paragraph it cannot map is an error, not a warning.
+# The warnings render_body reports (docs/conversion.md, "Page bodies"); a paragraph it cannot map is an error, not a warning.
 DOCUMENTED_WARNINGS = {"unknown_callout", "malformed_table", "dropped_html", "unbalanced_html", "empty_link"}
 
 

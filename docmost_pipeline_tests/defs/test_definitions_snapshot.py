@@ -1,6 +1,6 @@
 """The Dagster surface of the project, compared with a reviewed snapshot (``fixtures/definitions-snapshot.json``).
 
-What operators see in the UI and what the README documents: asset keys with group, kinds, deps, partitions, retry
+What operators see in the UI and what docs/operations.md documents: asset keys with group, kinds, deps, partitions, retry
 policy, freshness and description; the blocking checks; the jobs and what they select; schedules (cron, timezone,
 default status); sensors (interval, default status, target job); resource keys. Built from fixed settings, twice:
 ``scheduled_with_docusaurus_check`` (SYNC_INTERVAL=1h30m, DOCUSAURUS_CHECK=1) and ``defaults`` (neither), both with a
@@ -148,7 +148,7 @@ def test_definitions_match_the_snapshot():
 
 
 def test_dg_check_and_list_defs_from_the_repository():
-    """``dg check defs`` and ``dg list defs --json`` work from the repository (README: the code location)."""
+    """``dg check defs`` and ``dg list defs --json`` work from the repository (docs/development.md: the code location)."""
     venv = Path(sys.executable).parent.parent
     dg = venv / "bin" / "dg"
     assert dg.is_file(), f"{dg} missing: dagster-dg-cli is a test dependency (pip install -e '.[test]')"

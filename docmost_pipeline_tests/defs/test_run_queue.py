@@ -1,4 +1,4 @@
-"""The run queue with a real daemon (README, "Concurrency"): never two runs for the same space, at most
+"""The run queue with a real daemon (docs/operations.md, "Concurrency"): never two runs for the same space, at most
 MAX_CONCURRENT_EXPORTS runs at once.
 
 A real ``dagster-daemon run`` over the project's ``workspace.yaml``, with a temporary DAGSTER_HOME holding the

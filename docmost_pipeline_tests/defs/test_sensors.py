@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from dagster import (
@@ -175,3 +176,102 @@ def test_wrong_password_alert_has_no_secret_and_unreachable_webhook_does_not_cra
         assert len(broken.posts) == 1 and len(good.posts) == 1
         text = good.posts[0][1]["text"]
         assert "1 attempt)" in text and "rejected the login" in text and "Wr0ng-Pa55word" not in text
+
+
+def test_pipeline_job_names_are_every_job_of_the_definitions(tmp_path, docmost_server):
+    from docmost_pipeline.defs.definitions import build_definitions
+    from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES
+
+    repo = build_definitions(make_settings(docmost_server, tmp_path)).get_repository_def()
+    assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} == PIPELINE_JOB_NAMES
+
+
+def test_a_real_daemon_alerts_failed_runs_whatever_launched_them(tmp_path, docmost_server):
+    """Under `make run`'s daemon (location `docmost_pipeline` of workspace.yaml), failed runs launched four ways are
+    each alerted once: `docmost-pipeline sync` (in-process, no code location), `dagster asset materialize -m`
+    (in-process), `dagster job backfill -m` (location `docmost_pipeline.definitions`, unknown to the daemon, which
+    fails the run) and `dagster job backfill -w workspace.yaml` (the daemon's own location). A run status sensor
+    sees only runs of its own location unless it monitors all locations: the first three went unalerted."""
+    import subprocess
+    import sys
+
+    from dagster import DagsterInstance, DagsterRunStatus
+
+    from docmost_pipeline_tests.dagster_support import REPO, Daemon, dagster_home, project_env, wait_for
+
+    bin_dir = Path(sys.executable).parent
+    home = dagster_home(tmp_path / "home")
+    docmost_server.faults.fail("/api/spaces/export", times=10_000, status=503)
+    with WebhookReceiver() as hook:
+        env = project_env(home, tmp_path / "output", docmost_server, ALERT_WEBHOOK_URLS=f"{hook.url}/alerts",
+                          RAW_EXPORT_RETRY_DELAY="0.05", DOCMOST_RETRIES="0", MAX_CONCURRENT_EXPORTS="2",
+                          # only the runs launched here: discovery selects no space, the change sensor waits an hour
+                          DOCMOST_SPACES_EXCLUDE="*", CHANGE_POLL_INTERVAL="1h")
+
+        def cli(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([str(bin_dir / args[0]), *args[1:]], cwd=REPO, env=env, capture_output=True,
+                                  text=True, timeout=300)
+
+        with DagsterInstance.from_config(str(home)) as instance, Daemon(env, tmp_path / "daemon.log") as daemon:
+            def sensor_ready():
+                states = instance.all_instigator_state()
+                return any(s.name == "docmost_failure_alerts" and s.instigator_data and s.instigator_data.cursor
+                           for s in states)
+
+            # the sensor's first tick only sets its cursor: runs failed before it are never alerted
+            wait_for(sensor_ready, 120, "the failure sensor's first tick", daemon)
+
+            synced = cli("docmost-pipeline", "sync", "collisions")
+            assert synced.returncode == 1 and "collisions: FAILED" in synced.stdout, synced.stdout + synced.stderr
+            materialized = cli("dagster", "asset", "materialize", "-m", "docmost_pipeline.definitions",
+                               "--select", "raw_export", "--partition", "collisions")
+            assert materialized.returncode != 0
+            other_location = cli("dagster", "job", "backfill", "-m", "docmost_pipeline.definitions", "-j", "sync_space",
+                                 "--partitions", "collisions", "--noprompt")
+            assert other_location.returncode == 0, other_location.stdout + other_location.stderr
+            instance.add_dynamic_partitions(SPACES_PARTITIONS.name, ["general"])
+            own_location = cli("dagster", "job", "backfill", "-w", str(REPO / "workspace.yaml"), "-j", "sync_space",
+                               "--partitions", "general", "--noprompt")
+            assert own_location.returncode == 0, own_location.stdout + own_location.stderr
+
+            def all_failed():
+                runs = [r.dagster_run for r in instance.get_run_records()]
+                return runs if len(runs) == 4 and all(r.status == DagsterRunStatus.FAILURE for r in runs) else None
+
+            runs = wait_for(all_failed, 240, "four failed runs", daemon)
+
+            def alerted():
+                texts = [body["text"] for _, body in hook.posts]
+                counts = {r.run_id: sum(f"/runs/{r.run_id}" in text for text in texts) for r in runs}
+                return counts if all(counts.values()) else None
+
+            try:
+                counts = wait_for(alerted, 120, "an alert for every failed run", daemon)
+            except AssertionError as error:
+                launched = {r.run_id: (r.job_name, r.remote_job_origin.location_name if r.remote_job_origin else None)
+                            for r in runs}
+                raise AssertionError(f"{error}\nruns (job, location): {launched}\nposts: {hook.posts}") from None
+        assert set(counts.values()) == {1}, counts
+        by_kind = {(r.job_name, r.remote_job_origin.location_name if r.remote_job_origin else None) for r in runs}
+        assert by_kind == {("__ephemeral_asset_job__", None), ("__ASSET_JOB", None),
+                           ("sync_space", "docmost_pipeline.definitions"), ("sync_space", "docmost_pipeline")}, by_kind
+        texts = " ".join(body["text"] for _, body in hook.posts)
+        assert "`collisions`" in texts and "`general`" in texts and "503" in texts
+
+
+def test_failed_runs_of_other_projects_in_the_instance_are_not_alerted(tmp_path, docmost_server):
+    from dagster import asset, materialize
+
+    @asset
+    def someone_elses_asset():
+        raise RuntimeError("not ours")
+
+    failure_sensor, _ = build_alert_sensors(make_settings(docmost_server, tmp_path))
+    with WebhookReceiver() as hook, instance_for_test() as instance:
+        failed = materialize([someone_elses_asset], instance=instance, raise_on_error=False)
+        run = instance.get_run_by_id(failed.run_id)
+        failure_sensor(build_run_status_sensor_context(
+            sensor_name="docmost_failure_alerts", dagster_event=run_event(instance, run.run_id, DagsterEventType.RUN_FAILURE),
+            dagster_instance=instance, dagster_run=run, resources={"alerts": AlertResource(webhook_urls=hook.url)},
+        ).for_run_failure())
+        assert hook.posts == []

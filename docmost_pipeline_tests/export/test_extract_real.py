@@ -151,6 +151,26 @@ def test_hangul_long_name_and_api_titles(tmp_path: Path) -> None:
     assert any("is not in the API page tree" in note and "마이그레이션" in note for note in export.notes)
 
 
+def test_offline_titles_are_the_docmost_titles_without_the_exporters_escapes(tmp_path: Path) -> None:
+    """The exporter writes `# 함수(인자) \\[배열\\]` for the title `함수(인자) [배열]`: offline, the title is what a
+    reader sees (else the converter keeps that line as a heading and shows the title twice, once with backslashes).
+    Only the exporter's `Title (n)` / `untitled` forms of duplicate and empty titles still differ from the API."""
+    tree = sidebar_items(
+        "sidebar.hangul-docs.root.default.page-1.json",
+        "sidebar.hangul-docs.root.default.page-2.json",
+        "sidebar.hangul-docs.page-TYrdzwLUiJ.default.page-1.json",
+        "sidebar.hangul-docs.page-PXoE0PxDNd.default.page-1.json",
+    )
+    api_titles = {p.id: (p.title or "").strip() for p in tree}
+    export = extract_zip(FIXTURES / "hangul-docs.zip", tmp_path / "out")
+    titles = {p.page_id: p.title for p in export.pages}
+    assert titles["01a20070-081d-71cb-827c-b794f8700768"] == "함수(인자) [배열]"
+    assert titles["01a20070-0857-73db-86a5-960bd61d9fb4"] == "특수문자 & + @ # % = ( ) [ ] ' \" , ; ! 모음"
+    differ = sorted(title for page_id, title in titles.items()
+                    if page_id in api_titles and title != api_titles[page_id])
+    assert differ == ["untitled", "untitled", "untitled (1)", "메모 (1)", "메모 (2)", "회의록 (1)", "회의록 (2)"]
+
+
 def test_content_gallery_attachments_keep_original_names(tmp_path: Path) -> None:
     export = extract_zip(FIXTURES / "content-gallery.zip", tmp_path / "out")
     key = "01a20070-3f35-772d-b664-684e42d81d9f/화면_캡처_(설정).png"

@@ -61,12 +61,27 @@ def test_publish_rollback_status_from_the_cli(tmp_path):
 
     nothing_older = run_cli("rollback", SPACE, "--output-dir", output_dir)
     assert nothing_older.returncode == 1 and "keeps no version older than the live" in nothing_older.stderr
+    assert f"newer kept: {versions[1]}, {versions[2]} (roll forward with --to VERSION)" in nothing_older.stderr
     unknown = run_cli("rollback", SPACE, "--to", "20200101T000000.000000Z-abcdef", "--output-dir", output_dir)
     assert unknown.returncode == 1
     assert "no kept version '20200101T000000.000000Z-abcdef'" in unknown.stderr and versions[2] in unknown.stderr
     forward = run_cli("rollback", SPACE, "--to", versions[2], "--output-dir", output_dir)
     assert forward.returncode == 0 and live_generation(output_dir, SPACE) == 3
     assert_store_consistent(output_dir, SPACE, keep=3)
+
+
+def test_rollback_with_only_the_live_version_says_there_is_no_older_version(tmp_path):
+    output_dir = tmp_path / "output"
+    published = run_cli("publish", write_tree(tmp_path / "tree", 1), SPACE, "--run-id", "1", "--json",
+                        "--output-dir", output_dir)
+    version = json.loads(published.stdout)["version"]
+    only_live = run_cli("rollback", SPACE, "--output-dir", output_dir)
+    assert only_live.returncode == 1 and only_live.stdout == ""
+    [line] = only_live.stderr.splitlines()
+    assert f"has no older version to roll back to: only the live version {version} is kept" in line
+    # no advice to use --to when there is no version to name
+    assert "--to" not in line and "kept: none" not in line
+    assert live_generation(output_dir, SPACE) == 1
 
 
 def test_cli_usage_errors_exit_2_and_failures_exit_1(tmp_path):

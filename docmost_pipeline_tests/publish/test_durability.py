@@ -1,4 +1,4 @@
-"""Durability of a publish: what must be on disk before and after the atomic switch (README, "How a publish works").
+"""Durability of a publish: what must be on disk before and after the atomic switch (docs/publishing.md, "How a publish works").
 
 A crash or power loss at any instant must leave the old or the new version live, complete. Renames are atomic but
 not durable by themselves, and a file's data is not on disk until it is fsynced. So the publisher promises:

@@ -86,7 +86,7 @@ def test_links_to_a_space_republished_with_renamed_and_removed_pages_still_build
         return (build / "docmost" / "p" / slug_id / "index.html").read_text(encoding="utf-8")
 
     assert _meta_refresh(route(RENAMED)) == f"{SITE_BASE}docs/team-b/home/operations-runbook"
-    # README: redirect pages stay out of search engines, and the static page keeps the link's #fragment
+    # docs/site.md: redirect pages stay out of search engines, and the static page keeps the link's #fragment
     assert '<meta data-rh="true" name="robots" content="noindex">' in route(RENAMED)
     assert f'window.location.replace("{SITE_BASE}docs/team-b/home/operations-runbook"+window.location.hash)' \
         in route(RENAMED)  # as minified in the built page

@@ -1,4 +1,4 @@
-"""``DOCUSAURUS_CHECK=1``: the site build is a blocking check of ``postprocessed_tree`` (README, "The Dagster UI").
+"""``DOCUSAURUS_CHECK=1``: the site build is a blocking check of ``postprocessed_tree`` (docs/operations.md, "The Dagster UI").
 
 A space is synced through the four assets against the Docmost test server with real Docusaurus builds (node_modules
 from the session's ``site_ready``). A tree that passes every other check but does not compile must stop the run
@@ -49,9 +49,9 @@ def test_a_tree_that_does_not_build_is_not_published(site_ready, tmp_path, docmo
             broken.append(doc.relative_to(tree_dir).as_posix())
 
         after_convert(monkeypatch, unclosed_div)
-        # full: convert again although Docmost did not change (an unchanged space would not be converted at all)
-        second = sync_space(instance, settings, resources, "collisions",
-                            run_config={"ops": {"raw_export": {"config": {"full": True}}}})
+        # an edit in Docmost, so the second sync converts the space again (an unchanged space is not converted)
+        docmost_server.create_page("collisions", "Added later", content="A page added after the first publish.\n")
+        second = sync_space(instance, settings, resources, "collisions")
         assert broken, "the converted tree was not edited"
         assert not second.success
         checks = {c.check_name: c for c in second.get_asset_check_evaluations()}

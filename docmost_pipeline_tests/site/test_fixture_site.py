@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -153,3 +154,51 @@ def test_meta_description_is_the_description_front_matter(fixture_site):
                 wrong.append(f"{slug}/{entry['path']}: front matter {expected!r}, meta {shown!r}")
     assert described > 100, f"only {described} pages have a description"
     assert not wrong, "\n".join(wrong)
+
+
+class _FirstHeading(HTMLParser):
+    """Text of the first <h1> inside the page's <article> (what a reader sees as the page title)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.in_article = self.in_h1 = False
+        self.done = False
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "article":
+            self.in_article = True
+        elif tag == "h1" and self.in_article and not self.done:
+            self.in_h1 = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h1" and self.in_h1:
+            self.in_h1, self.done = False, True
+
+    def handle_data(self, data: str) -> None:
+        if self.in_h1:
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, page_html: str) -> str | None:
+        parser = cls()
+        parser.feed(page_html)
+        return " ".join("".join(parser.parts).replace("\u200b", "").split()) if parser.done else None
+
+
+def test_every_built_page_is_headed_by_its_docmost_title(fixture_site):
+    """Docmost shows a page's title above its content. Docusaurus shows the front matter's title only when the body
+    does not start with an H1 of its own: Content Gallery's "Headings & Inline Marks" (content starting with
+    "# Heading level 1") showed "Heading level 1" as its heading and its real title nowhere on the page."""
+    built = built_pages_by_slug_id(fixture_site.result.build_dir)
+    wrong = []
+    for slug in SPACES:
+        for slug_id, entry in pages_index(fixture_site, slug).items():
+            heading = _FirstHeading.of(built[slug_id].read_text(encoding="utf-8"))
+            if heading != " ".join(entry["title"].split()):
+                wrong.append(f"{slug}/{entry['path']}: title {entry['title']!r}, first heading {heading!r}")
+    assert not wrong, "\n".join(wrong)
+    gallery = {entry["title"]: slug_id for slug_id, entry in pages_index(fixture_site, "content-gallery").items()}
+    page = ArticleText.of(built[gallery["Headings & Inline Marks"]].read_text(encoding="utf-8"))
+    # the title, then the content's own H1 (breadcrumbs and the "On this page" toggle come before both)
+    assert "Headings & Inline Marks Heading level 1 Heading level 2" in page, page[:300]

@@ -160,3 +160,49 @@ def test_cli_exits_2_when_the_site_cannot_be_built_and_reads_output_dir_from_dot
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"docs directory {tmp_path / 'published-here'} does not exist" in result.stderr
+
+
+def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_port(site_ready, tmp_path):
+    """`make site` (``python -m docmost_pipeline.sitebuild``) ends with a serve command; that command, run as
+    printed (only its port moved to a free one, 3040 may be taken here), serves the built site."""
+    import re
+    import shlex
+    import socket
+    import time
+    import urllib.request
+
+    docs = tmp_path / "output"
+    (docs / "space").mkdir(parents=True)
+    (docs / "space" / "_category_.json").write_text('{"label": "Space"}\n', encoding="utf-8")
+    (docs / "space" / "page.md").write_text("---\ntitle: 'A page'\n---\n\nServed text of the page.\n",
+                                            encoding="utf-8")
+    built = subprocess.run([sys.executable, "-m", "docmost_pipeline.sitebuild", str(docs),
+                            "--out-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    serve_line, open_line = built.stdout.strip().splitlines()[-2:]
+    assert serve_line == (f"Serve it:  python3 -m http.server 3040 --bind 127.0.0.1 --directory "
+                          f"{tmp_path / 'build'}"), built.stdout
+    assert open_line == "then open http://127.0.0.1:3040/"
+    assert "3000" not in built.stdout  # Docmost's usual port
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = shlex.split(serve_line.removeprefix("Serve it:"))
+    command[command.index("3040")] = str(port)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the serve command did not serve"
+                time.sleep(0.2)
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/space/page", timeout=5).read().decode()
+    finally:
+        server.kill()  # this test's own server, by its process
+        server.wait(timeout=10)
+    assert re.search(r"<title[^>]*>", home)
+    assert "Served text of the page." in page

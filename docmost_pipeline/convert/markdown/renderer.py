@@ -4,8 +4,10 @@ The *source* is edited at the line ranges the parser reports (``Token.map``), in
 markers are mapped onto Docusaurus admonitions (``CALLOUT_ADMONITIONS``), raw HTML blocks become JSX
 (``convert.html``), ``$$`` math is repaired (``convert.math``), pipe tables are re-emitted with every row's cells,
 indented code becomes fenced code (MDX has no indented code), and the leading ``# Title`` line is dropped when it
-repeats the page title. Each inline run is handed to ``inline.InlineRenderer`` and its edits mapped back onto the
-source; the description is collected on the way (``description``).
+repeats the page title (the front matter's ``title`` is the page heading), unless the content itself starts with an
+H1, which Docusaurus would show instead of the title: then the title is written as the first heading. Each inline
+run is handed to ``inline.InlineRenderer`` and its edits mapped back onto the source; the description is collected
+on the way (``description``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from docmost_pipeline.convert.escape import Edit, apply_edits
+from docmost_pipeline.convert.escape import Edit, apply_edits, escape_literal
 from docmost_pipeline.convert.html import html_to_jsx
 from docmost_pipeline.convert.links import LinkTarget
 from docmost_pipeline.convert.markdown.description import Description, reader_text
@@ -45,6 +47,7 @@ FALLBACK_ADMONITION = "note"
 _DOCUSAURUS_HEADING_ID = re.compile(r"\s*\{#(?:.(?!\{#|\}))*.\}$")
 # A tab reaches the next multiple of 4 columns, so at most 3 of its columns lie beyond a block's indentation.
 _MAX_VIRTUAL_SPACES = 3
+_BARE_AMPERSAND = re.compile(r"\\&(?!#[0-9]+;|#[xX][0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
 
 
 @dataclass
@@ -66,6 +69,26 @@ def _title_matches(heading: str, title: str) -> bool:
     if duplicate and duplicate.group("base").strip() == title:
         return True
     return title.lower() in ("", "untitled") and bool(EXPORTER_UNTITLED.match(heading))
+
+
+def _content_title_level(tokens: list[Token], start: int) -> int | None:
+    """The level of the heading Docusaurus would take as the page's content title: its ``contentTitle`` rule is the
+    first heading of the document (at any depth) when no thematic break comes before it."""
+    for token in tokens[start:]:
+        if token.type == "hr":
+            return None
+        if token.type == "heading_open":
+            return int(token.tag[1:])
+    return None
+
+
+def title_heading(title: str) -> str:
+    """An H1 that shows ``title`` verbatim in MDX (every Markdown/MDX character escaped, ``#`` too, so a title
+    ending in `` #`` keeps it; a trailing ``{#…}`` kept visible as in ``_heading_id_guard``)."""
+    # `&` only where it would start a character reference (``&amp;``); a bare `&` is shown as written
+    text = _BARE_AMPERSAND.sub("&", escape_literal(title.strip())).replace("#", "\\#")
+    guard = '{""}' if _DOCUSAURUS_HEADING_ID.search(title.strip()) else ""
+    return f"# {text}{guard}"
 
 
 class _BodyRenderer(InlineRenderer):
@@ -140,6 +163,10 @@ class _BodyRenderer(InlineRenderer):
         out = out.strip("\n")
         if not out.strip():
             return RenderedBody("", self.warnings, None)
+        if page_title is not None and _content_title_level(tokens, 3 if skip_inline else 0) == 1:
+            # Docusaurus shows the first heading as the page title when it is an H1 (and the front matter's title
+            # only when there is none): the page's own title goes first, as Docmost shows it above the content.
+            out = title_heading(page_title) + "\n\n" + out
         return RenderedBody(out + "\n", self.warnings, description.result())
 
     def _title_edit(self, tokens: list[Token], source: Source, page_title: str) -> Edit | None:
@@ -323,6 +350,7 @@ def render_body(
 
     ``resolve_link`` gets every link and image destination exactly as written (percent-encoding, ``?t=``
     queries and all) and decides where it points; ``href=None`` turns a link into its plain label.
-    The leading ``# Title`` line is dropped when it repeats ``page_title`` (also as ``Title (n)``).
+    The leading ``# Title`` line is dropped when it repeats ``page_title`` (also as ``Title (n)``); when the first
+    heading of what remains is an H1 (Docusaurus would show it as the page title), ``# page_title`` comes first.
     """
     return _BodyRenderer(resolve_link).render(markdown, page_title)

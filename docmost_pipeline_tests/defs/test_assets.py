@@ -8,6 +8,7 @@ any event, one login per process.
 from __future__ import annotations
 
 import json
+import re
 import os
 from pathlib import Path
 
@@ -368,3 +369,16 @@ def test_an_image_of_another_space_is_fetched_and_shown_a_gone_file_is_its_alt_t
     assert body.rstrip().endswith("Gone diagram") and "x.png" not in body
     tree = result.asset_materializations_for_node("postprocessed_tree")[0].metadata
     assert tree["warning_counts"].value["missing_attachment"] == 1
+
+
+def test_no_page_body_links_back_to_the_wiki_when_docmost_is_reached_on_another_address(synced):
+    """The demo's situation (Docmost reached on 127.0.0.1, content written with its APP_URL http://localhost:3000):
+    links to its own pages, in this space or another, become site links; a link to a trashed page becomes text."""
+    wiki_links = []
+    for doc in synced["output"].rglob("*.md"):
+        text = doc.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+        wiki_links += [(doc.name, url) for url in re.findall(r"\]\((https?://(?:localhost|127\.0\.0\.1)[^)]*)\)", body)]
+    assert wiki_links == []
+    cross_space = (synced["output"] / "hangul-docs" / "teseuteu-hangeul.md").read_text(encoding="utf-8")
+    assert "](/docmost/p/" in cross_space

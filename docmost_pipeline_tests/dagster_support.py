@@ -212,3 +212,18 @@ def wait_for(condition, timeout: float, what: str, daemon: Daemon | None = None,
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f} s" + (f"\n{daemon.tail()}" if daemon else ""))
         time.sleep(interval)
+
+
+def stop_daemon(daemon) -> None:
+    """Stop a ``dagster-daemon run`` started in its own session: SIGINT (its clean shutdown), then SIGKILL to the
+    whole process group after 60 s."""
+    import os
+    import signal
+    import subprocess
+
+    daemon.send_signal(signal.SIGINT)
+    try:
+        daemon.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
+from docmost_pipeline_tests.dagster_support import stop_daemon
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -91,12 +91,7 @@ def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_pa
                                      + str({r.dagster_run.run_id[-1]: r.dagster_run.status.value for r in records})
                                      + "\n" + "\n".join(log.read().splitlines()[-30:]))
         finally:
-            daemon.send_signal(signal.SIGINT)
-            try:
-                daemon.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait()
+            stop_daemon(daemon)
 
         by_id = {r.dagster_run.run_id: r for r in records}
         spans = {run_id: (by_id[run_id].start_time, by_id[run_id].end_time) for run_id, _ in RUNS}

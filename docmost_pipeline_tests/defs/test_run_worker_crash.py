@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
-from docmost_pipeline_tests.dagster_support import WebhookReceiver
+from docmost_pipeline_tests.dagster_support import WebhookReceiver, stop_daemon
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -72,12 +71,7 @@ def test_a_run_worker_killed_mid_step_fails_its_run_and_is_alerted_with_the_step
                     raise AssertionError(f"run {run.status.value}, {len(receiver.posts)} alert(s) after 180 s\n"
                                          + "\n".join(log.read().splitlines()[-30:]))
             finally:
-                daemon.send_signal(signal.SIGINT)
-                try:
-                    daemon.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(daemon.pid, signal.SIGKILL)
-                    daemon.wait()
+                stop_daemon(daemon)
 
             assert run.status == DagsterRunStatus.FAILURE
             entries = [e for e in instance.all_logs(RUN_ID) if e.is_dagster_event]

@@ -278,14 +278,20 @@ def raw_metadata(result) -> dict:
     return {k: v.value for k, v in result.asset_materializations_for_node("raw_export")[0].metadata.items()}
 
 
-def test_edit_links_use_the_address_docmost_publishes_not_the_base_url(tmp_path, docmost_server):
-    # the test server is reached at http://127.0.0.1:<port>; its page says APP_URL http://localhost:3000
+def sync_engineering_once(docmost_server, tmp_path):
+    """(output dir, result) of one successful sync of Engineering in a fresh instance."""
     output = tmp_path / "output"
     settings = make_settings(docmost_server, output)
     with instance_for_test() as instance:
         result = sync_space(instance, settings, make_resources(docmost_server, output), "engineering")
     close_cached_clients()
     assert result.success
+    return output, result
+
+
+def test_edit_links_use_the_address_docmost_publishes_not_the_base_url(tmp_path, docmost_server):
+    # the test server is reached at http://127.0.0.1:<port>; its page says APP_URL http://localhost:3000
+    output, result = sync_engineering_once(docmost_server, tmp_path)
     raw = raw_metadata(result)
     assert (raw["public_url"], raw["public_url_source"]) == ("http://localhost:3000", "window.CONFIG.APP_URL")
     getting_started = front_matter(output / "engineering" / "getting-started" / "index.md")
@@ -353,12 +359,7 @@ def test_an_image_of_another_space_is_fetched_and_shown_a_gone_file_is_its_alt_t
     content = docmost_server.wiki.page(glossary)[1].content
     gone = "files/00000000-0000-7000-8000-000000000000/x.png"
     docmost_server.edit_page(glossary, content + f"\n\n![Gone diagram]({gone})")
-    output = tmp_path / "output"
-    settings = make_settings(docmost_server, output)
-    with instance_for_test() as instance:
-        result = sync_space(instance, settings, make_resources(docmost_server, output), "engineering")
-    close_cached_clients()
-    assert result.success
+    output, result = sync_engineering_once(docmost_server, tmp_path)
     raw = raw_metadata(result)
     assert (raw["other_space_files_fetched"], raw["other_space_files_missing"]) == (1, 1)
     body = (output / "engineering" / "glossary.md").read_text(encoding="utf-8")

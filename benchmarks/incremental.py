@@ -133,7 +133,8 @@ def first_page(env: dict, base_url: str) -> str:
 
     with DocmostClient(base_url, env["DOCMOST_EMAIL"], env["DOCMOST_PASSWORD"]) as client:
         space = next(s for s in client.list_spaces() if s.slug == SLUG)
-        return read_manifest(client, space.id).entries[len(read_manifest(client, space.id).entries) // 2].id
+        entries = read_manifest(client, space.id).entries
+        return entries[len(entries) // 2].id
 
 
 def report_all_spaces(env: dict, work: str, base_url: str, largest_alone: float) -> int:

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test site clean bench
+.PHONY: install run test site clean bench debian-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +18,25 @@ $(STAMP): pyproject.toml
 # it is missing or older than the lockfile (the site tests and `make site` call it).
 install: $(STAMP)
 
+# Debian packages the tests need, installed only when their program is missing (as root, or through sudo):
+# PostgreSQL 15's server binaries (the tests start a throwaway cluster of their own) and Chromium (headless browser
+# tests). Each entry is <package>:<program that proves it is installed>.
+DEBIAN_PACKAGES := postgresql-15:/usr/lib/postgresql/15/bin/initdb chromium:/usr/bin/chromium
+debian-packages:
+	@missing=""; for entry in $(DEBIAN_PACKAGES); do \
+	  test -x "$${entry#*:}" || missing="$$missing $${entry%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 # devrun writes $(DAGSTER_HOME)/dagster.yaml from dagster.yaml at every start (the run queue limit as a number).
 run: $(STAMP)
 	$(BIN)/python -m docmost_pipeline.devrun $(if $(DAGSTER_PORT),--port $(DAGSTER_PORT))
 
-test: $(STAMP)
+test: $(STAMP) debian-packages
 	$(BIN)/python -m pytest
 
 # The Docusaurus site over OUTPUT_DIR (from `make site OUTPUT_DIR=...`, the environment or .env, else ./output):

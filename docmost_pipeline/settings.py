@@ -283,6 +283,15 @@ class Settings:
     change_poll_interval_seconds: int = 60
     full_sync_every_seconds: float = 24 * 3600.0
     incremental_max_changed: float = 0.2
+    # the git target (docmost_pipeline.gitpublish): GIT_PUBLISH_REPO unset means no git publishing
+    git_publish_repo: str | None = None
+    git_publish_branch: str | None = None  # None: the remote's default branch, else main
+    git_publish_path: str = "docs"
+    git_publish_author_name: str = "Docmost pipeline"
+    git_publish_author_email: str = "docmost-pipeline@localhost"
+    git_publish_username: str = "x-access-token"
+    git_publish_token: str | None = field(default=None, repr=False)
+    git_publish_push_attempts: int = 5
 
     @property
     def docmost_configured(self) -> bool:
@@ -290,7 +299,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in any output (for redaction)."""
-        return [s for s in (self.docmost_password, *self.alert_webhook_urls) if s]
+        return [s for s in (self.docmost_password, *self.alert_webhook_urls, self.git_publish_token) if s]
 
 
 def read_environment(dotenv_path: Path | str | None = ".env") -> Mapping[str, str]:
@@ -371,7 +380,58 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         change_poll_interval_seconds=max(1, int(round(_duration(env, "CHANGE_POLL_INTERVAL", "1m")))),
         full_sync_every_seconds=_duration(env, "FULL_SYNC_EVERY", "24h"),
         incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
+        **git_publish_settings(env),
     )
+
+
+_SCP_LIKE_RE = re.compile(r"[^/\s@:]+@[^/\s:]+:\S+")  # git's scp-like syntax: git@github.com:team/docs.git
+_BRANCH_RE = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def git_publish_settings(env: Mapping[str, str]) -> dict:
+    """The GIT_PUBLISH_* settings as Settings fields (empty when GIT_PUBLISH_REPO is unset)."""
+    repo = env.get("GIT_PUBLISH_REPO", "").strip()
+    if not repo:
+        return {}
+    return {
+        "git_publish_repo": _git_repo(repo),
+        "git_publish_branch": _git_branch(env.get("GIT_PUBLISH_BRANCH", "").strip()),
+        "git_publish_path": _git_path(env.get("GIT_PUBLISH_PATH", "").strip() or "docs"),
+        "git_publish_author_name": env.get("GIT_PUBLISH_AUTHOR_NAME", "").strip() or "Docmost pipeline",
+        "git_publish_author_email": env.get("GIT_PUBLISH_AUTHOR_EMAIL", "").strip() or "docmost-pipeline@localhost",
+        "git_publish_username": env.get("GIT_PUBLISH_USERNAME", "").strip() or "x-access-token",
+        "git_publish_token": env.get("GIT_PUBLISH_TOKEN") or None,
+        "git_publish_push_attempts": _int(env, "GIT_PUBLISH_PUSH_ATTEMPTS", 5, 1),
+    }
+
+
+def _git_repo(value: str) -> str:
+    """A URL as given (never with a password in it: that belongs in GIT_PUBLISH_TOKEN), or a path made absolute."""
+    match = re.match(r"([a-z][a-z0-9+.-]*)://([^/@\s]*@)?", value, re.IGNORECASE)
+    if match:
+        if match.group(2) and ":" in match.group(2):
+            scheme = match.group(1)
+            raise SettingsError(f"GIT_PUBLISH_REPO: {scheme}://…@… carries a password in the URL; put the token in "
+                                "GIT_PUBLISH_TOKEN (and the user name in GIT_PUBLISH_USERNAME)")
+        return value
+    if _SCP_LIKE_RE.fullmatch(value):
+        return value
+    return str(Path(value).expanduser().resolve())
+
+
+def _git_branch(value: str) -> str | None:
+    if value and (not _BRANCH_RE.fullmatch(value) or value.startswith(("-", "/")) or ".." in value
+                  or value.endswith(("/", ".lock"))):
+        raise SettingsError(f"GIT_PUBLISH_BRANCH={value!r}: expected a branch name like main or docs/published")
+    return value or None
+
+
+def _git_path(value: str) -> str:
+    parts = [part for part in value.replace("\\", "/").split("/") if part not in ("", ".")]
+    if value.startswith("/") or ".." in parts or any(part == ".git" for part in parts):
+        raise SettingsError(f"GIT_PUBLISH_PATH={value!r}: expected a folder inside the repository like docs or "
+                            "website/docs (relative, no '..', not .git)")
+    return "/".join(parts)
 
 
 def space_selected(slug: str, name: str, include: Iterable[str], exclude: Iterable[str]) -> bool:

@@ -3,7 +3,8 @@
 Working data lives beside the published tree (same filesystem, so publishing is an atomic rename) in a hidden
 folder Docusaurus never reads: ``raw/<space>/<run_id>`` (the downloaded export, kept for the next incremental
 sync), ``extract/<space>/<run_id>`` and ``staging/<space>/<run_id>`` (removed once the run is over), and
-``cache/<space>/pages.json`` (the rendered pages of the last conversion).
+``cache/<space>/pages.json`` (the rendered pages of the last conversion), and ``git/`` (the working clones of the
+git target and what each space last pushed, :mod:`docmost_pipeline.gitpublish`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ class WorkDirs:
     def check_facts(self, space: str) -> Path:
         """What the checks read of each doc of the space's last tree (docmost_pipeline.checks.DocFacts)."""
         return self.root / "cache" / space / "check-facts.json"
+
+    @property
+    def git_root(self) -> Path:
+        """The working clones of the git target (docmost_pipeline.gitpublish), one per repository and branch."""
+        return self.root / "git"
+
+    def git_marker(self, space: str) -> Path:
+        """What the space's last successful git publish pushed (docmost_pipeline.gitpublish.write_marker)."""
+        return self.root / "git" / "pushed" / f"{space}.json"
 
 
 def fresh_dir(path: Path) -> Path:

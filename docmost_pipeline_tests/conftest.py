@@ -18,3 +18,14 @@ def docmost_server() -> Iterator[DocmostTestServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def git_daemon(tmp_path) -> Iterator:
+    """``git daemon`` on 127.0.0.1 serving the bare repositories under ``tmp_path / "git-server"`` (pushes on)."""
+    from docmost_pipeline_tests.git_servers import GitDaemon
+
+    base = tmp_path / "git-server"
+    base.mkdir()
+    with GitDaemon(base) as daemon:
+        yield daemon

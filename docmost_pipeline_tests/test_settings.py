@@ -224,3 +224,38 @@ def test_dagster_port_sets_make_run_port_and_default_run_links():
     for bad in ("http", "0", "70000"):
         with pytest.raises(SettingsError, match="DAGSTER_PORT"):
             load_settings({"DAGSTER_PORT": bad})
+
+
+def test_git_publish_settings_defaults_and_validation(tmp_path, monkeypatch):
+    assert load_settings(BASE).git_publish_repo is None
+    settings = load_settings({**BASE, "GIT_PUBLISH_REPO": "https://git.example.com/team/docs.git",
+                              "GIT_PUBLISH_TOKEN": "ghp-Secret-Token-1"})
+    assert (settings.git_publish_branch, settings.git_publish_path, settings.git_publish_push_attempts) == (
+        None, "docs", 5)
+    assert (settings.git_publish_username, settings.git_publish_author_name) == ("x-access-token", "Docmost pipeline")
+    assert "ghp-Secret-Token-1" not in repr(settings) and "ghp-Secret-Token-1" in settings.secrets()
+    monkeypatch.chdir(tmp_path)
+    local = load_settings({**BASE, "GIT_PUBLISH_REPO": "repos/docs.git", "GIT_PUBLISH_PATH": "./website//docs/",
+                           "GIT_PUBLISH_BRANCH": "site/published"})
+    assert local.git_publish_repo == str(tmp_path / "repos" / "docs.git")
+    assert (local.git_publish_path, local.git_publish_branch) == ("website/docs", "site/published")
+    assert load_settings({**BASE, "GIT_PUBLISH_REPO": "git@github.com:team/docs.git"}).git_publish_repo == \
+        "git@github.com:team/docs.git"
+    assert load_settings({**BASE, "GIT_PUBLISH_REPO": "x", "GIT_PUBLISH_PATH": "."}).git_publish_path == ""
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"GIT_PUBLISH_REPO": "https://bot:hunter2-Secret@git.example.com/docs.git"},
+     "GIT_PUBLISH_REPO: https://…@… carries a password in the URL; put the token in GIT_PUBLISH_TOKEN"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_PATH": "../elsewhere"}, "GIT_PUBLISH_PATH='../elsewhere'"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_PATH": "/abs"}, "GIT_PUBLISH_PATH='/abs'"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_PATH": "a/.git/hooks"}, "GIT_PUBLISH_PATH='a/.git/hooks'"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_BRANCH": "-f"}, "GIT_PUBLISH_BRANCH='-f'"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_BRANCH": "a..b"}, "GIT_PUBLISH_BRANCH='a..b'"),
+    ({"GIT_PUBLISH_REPO": "/srv/docs.git", "GIT_PUBLISH_PUSH_ATTEMPTS": "0"}, "GIT_PUBLISH_PUSH_ATTEMPTS='0'"),
+])
+def test_git_publish_settings_errors_are_one_line_without_the_secret(env, message):
+    with pytest.raises(SettingsError) as failed:
+        load_settings({**BASE, **env})
+    text = str(failed.value)
+    assert message in text and "\n" not in text and "hunter2-Secret" not in text

@@ -82,11 +82,11 @@ def _sync_spaces(slugs: list[str], *, full: bool, workers: int, instance):
 
 
 def sync_space(slug: str, *, full: bool = False, instance=None) -> tuple[bool, str]:
-    """Materialize the four assets of one space in this process; ``instance`` None: DAGSTER_HOME's, else a
-    temporary one. Returns (ok, summary line)."""
+    """Materialize the assets of one space (the four, and the git target when set) in this process; ``instance``
+    None: DAGSTER_HOME's, else a temporary one. Returns (ok, summary line)."""
     from dagster import DagsterInstance, materialize
 
-    from docmost_pipeline.defs.assets import ASSET_NAMES
+    from docmost_pipeline.defs.assets import ASSET_NAMES, GIT_ASSET_NAME
     from docmost_pipeline.defs.definitions import build_definitions
     from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
     from docmost_pipeline.defs.resources import build_resources, close_cached_clients
@@ -95,7 +95,8 @@ def sync_space(slug: str, *, full: bool = False, instance=None) -> tuple[bool, s
     settings = load_settings()
     resources = build_resources(settings, env_vars=False)
     definitions = build_definitions(settings, resources)
-    assets = [definitions.get_assets_def(name) for name in ASSET_NAMES]
+    names = (*ASSET_NAMES, GIT_ASSET_NAME) if settings.git_publish_repo else ASSET_NAMES
+    assets = [definitions.get_assets_def(name) for name in names]
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}},
                   "ops": {"raw_export": {"config": {"full": bool(full)}}}}
     with ExitStack() as stack:

@@ -1,6 +1,7 @@
 """The four assets of a space sync, one ``docmost_spaces`` partition per Docmost space.
 
-``raw_export -> extracted_markdown -> postprocessed_tree -> published_space``. Assets pass small picklable
+``raw_export -> extracted_markdown -> postprocessed_tree -> published_space``, then ``git_published_space`` when
+GIT_PUBLISH_REPO is set. Assets pass small picklable
 references (paths and counts, the dataclasses below), never file contents. Working data of a run lives under
 ``OUTPUT_DIR/.pipeline/{raw,extract,staging}/<space>/<run_id>/`` (:mod:`docmost_pipeline.workdir`).
 
@@ -37,12 +38,13 @@ from docmost_pipeline.convert.space import convert_space
 from docmost_pipeline.defs.checks import tree_check_results, tree_check_specs
 from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
 from docmost_pipeline.defs.partitions import GROUP_NAME, SPACES_PARTITIONS
-from docmost_pipeline.defs.resources import DocmostResource, OutputResource
+from docmost_pipeline.defs.resources import DocmostResource, GitPublishResource, OutputResource
 from docmost_pipeline.docmost.errors import DocmostAuthError, DocmostError
 from docmost_pipeline.docmost.publicurl import PublicUrl
 from docmost_pipeline.export.incremental import export_changes
 from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline.export.extract import extract_raw_export
+from docmost_pipeline import gitpublish
 from docmost_pipeline.model import ExtractedExport
 from docmost_pipeline import publish
 from docmost_pipeline.publish import publish_tree
@@ -51,6 +53,9 @@ from docmost_pipeline.syncstate import live_source, source_digest
 from docmost_pipeline.workdir import fresh_dir
 
 ASSET_NAMES = ("raw_export", "extracted_markdown", "postprocessed_tree", "published_space")
+GIT_ASSET_NAME = "git_published_space"  # only with GIT_PUBLISH_REPO
+# every asset of the pipeline (the alert sensors tell its runs from other projects' by these names)
+PIPELINE_ASSET_NAMES = (*ASSET_NAMES, GIT_ASSET_NAME)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class PublishedRef:
     previous_version: str | None
     path: str
     pages: int
+    sync_mode: str = "full"  # "unchanged": the live version was left as it was
 
 
 def _tree_bytes(root: Path) -> int:
@@ -373,7 +379,7 @@ def publish_converted(context: AssetExecutionContext, tree: TreeRef, output: Out
     outcome = "unchanged" if result.unchanged else ("published empty space" if tree.empty else "published")
     _log_summary(context, tree, outcome, result.version)
     ref = PublishedRef(space=tree.space, version=result.version, previous_version=result.previous_version,
-                       path=str(result.path), pages=tree.pages)
+                       path=str(result.path), pages=tree.pages, sync_mode=tree.sync_mode)
     return Output(ref, metadata={
         "sync_mode": tree.sync_mode,
         "version": result.version,
@@ -395,7 +401,8 @@ def unchanged_publish(context: AssetExecutionContext, tree: TreeRef) -> Output:
     _log_summary(context, tree, "unchanged", tree.live_version)
     live = publish.status(Path(context.resources.output.root), context.partition_key)[0]
     ref = PublishedRef(space=tree.space, version=tree.live_version or "", previous_version=None,
-                       path=str(live.path), pages=int((live.stamp or {}).get("page_count") or 0))
+                       path=str(live.path), pages=int((live.stamp or {}).get("page_count") or 0),
+                       sync_mode="unchanged")
     return Output(ref, metadata={"sync_mode": "unchanged", "version": tree.live_version or "",
                                  "pages_live": ref.pages, "unchanged": True,
                                  "live_path": MetadataValue.path(str(live.path))})
@@ -408,11 +415,75 @@ def _log_summary(context: AssetExecutionContext, tree: TreeRef, outcome: str, ve
     context.log.info("sync summary: " + json.dumps(summary, ensure_ascii=False))
 
 
+GIT_PUBLISHED_SPACE_DESCRIPTION = """\
+The live space committed into a git repository (docs as code): `GIT_PUBLISH_PATH/<space>` on `GIT_PUBLISH_BRANCH`
+of `GIT_PUBLISH_REPO` made exactly the published tree, one commit per sync that changed it (naming the space, the
+pages added, changed, renamed and removed, and the Docmost source), then pushed.
+
+- No commit when the folder already equals the tree; nothing asked of the remote when the sync changed nothing
+  and this version is already pushed.
+- A rejected push (someone else pushed) is fetched and the commit redone on top, keeping others' changes outside
+  the folder; inside it the published tree wins. At most `GIT_PUBLISH_PUSH_ATTEMPTS` times.
+- A failure fails the run (and alerts); what is live in `OUTPUT_DIR` is never touched. The next sync tries again.
+"""
+
+
+def git_published_space_asset() -> AssetsDefinition:
+    """``git_published_space``, downstream of ``published_space``."""
+
+    @asset(name=GIT_ASSET_NAME, partitions_def=SPACES_PARTITIONS, group_name=GROUP_NAME, kinds={"git"},
+           description=GIT_PUBLISHED_SPACE_DESCRIPTION)
+    def git_published_space(context: AssetExecutionContext, published_space: PublishedRef, output: OutputResource,
+                            git: GitPublishResource) -> Output:
+        return publish_space_to_git(context, published_space, output, git)
+
+    return git_published_space
+
+
+def publish_space_to_git(context: AssetExecutionContext, published: PublishedRef, output: OutputResource,
+                         git: GitPublishResource) -> Output:
+    slug = context.partition_key
+    target = git.target()
+    marker_path = output.work_dirs.git_marker(slug)
+    marker = gitpublish.read_marker(marker_path)
+    base_meta = {"repo": target.display_repo, "folder": target.folder(slug), "version": published.version}
+    if published.sync_mode == "unchanged" and gitpublish.already_published(marker, target, slug, published.version):
+        context.log.info(f"git: version {published.version} of {slug} is already on {marker['branch']}")
+        return Output(marker.get("head"), metadata={**base_meta, "branch": marker["branch"], "skipped": True,
+                                                    "commit": "", "pushed": False, "attempts": 0})
+    source = space_source(published, output)
+    try:
+        clone = gitpublish.clone_dir_for(output.work_dirs.git_root, target)
+        result = gitpublish.publish_to_git(source, target, clone, logger=context.log)
+    except gitpublish.GitPublishError as exc:
+        raise Failure(description=redact(str(exc), git.secrets()), allow_retries=False) from None
+    gitpublish.write_marker(marker_path, target, published.version, result)
+    changes = result.changes
+    return Output(result.head, metadata={
+        **base_meta, "branch": result.branch, "skipped": False, "commit": result.commit or "",
+        "pushed": result.pushed, "attempts": result.attempts, "pages_added": changes.added,
+        "pages_changed": changes.changed, "pages_renamed": changes.renamed, "pages_removed": changes.removed,
+        "files_changed": changes.files, "git_seconds": result.seconds,
+    })
+
+
+def space_source(published: PublishedRef, output: OutputResource) -> gitpublish.SpaceSource:
+    """The published version directory of the space and what its stamp says it came from."""
+    tree = Path(published.path).resolve()  # the version directory (symlink mode) or the live directory (exchange)
+    stamp = publish.read_stamp(tree)
+    return gitpublish.SpaceSource(
+        space=published.space.slug, name=published.space.name, tree=tree, version=published.version,
+        source_sha256=stamp.source_sha256 if stamp else None,
+        pages_live=stamp.page_count if stamp else published.pages, docmost_url=output.base_url)
+
+
 def build_assets(settings: Settings) -> list[AssetsDefinition]:
-    """The four assets, in lineage order, shaped by the settings that change their definitions."""
+    """The assets in lineage order, shaped by the settings that change their definitions (the git target only
+    with GIT_PUBLISH_REPO)."""
     return [
         raw_export_asset(settings.raw_export_retry_delay),
         extracted_markdown,
         postprocessed_tree_asset(settings.docusaurus_check),
         published_space_asset(settings.sync_interval),
+        *([git_published_space_asset()] if settings.git_publish_repo else []),
     ]

@@ -1,4 +1,4 @@
-"""Dagster resources: the Docmost connection, the output/publish location and the alert targets.
+"""Dagster resources: the Docmost connection, the output/publish location, the alert targets and the git target.
 
 Configuration arrives through ``EnvVar`` for credentials (the UI shows the variable's name, never its value) and as
 validated values from :mod:`docmost_pipeline.settings` for the rest. ``DocmostResource`` hands out one
@@ -19,6 +19,7 @@ from pydantic import Field
 
 from docmost_pipeline.docmost.client import DocmostClient
 from docmost_pipeline.docmost.publicurl import PublicUrl, resolve_public_url
+from docmost_pipeline.gitpublish import GitTarget
 from docmost_pipeline.settings import Settings
 from docmost_pipeline.workdir import WorkDirs
 
@@ -147,6 +148,44 @@ class AlertResource(ConfigurableResource):
         return f"AlertResource({len(self.urls())} webhook(s), webserver_url={self.webserver_url!r})"
 
 
+class GitPublishResource(ConfigurableResource):
+    """The git repository published spaces are committed to (GIT_PUBLISH_*). ``token`` comes from
+    ``EnvVar("GIT_PUBLISH_TOKEN")`` and reaches git only through a credential helper in its environment."""
+
+    repo: str
+    branch: str | None = None
+    path: str = "docs"
+    author_name: str = "Docmost pipeline"
+    author_email: str = "docmost-pipeline@localhost"
+    username: str = "x-access-token"
+    token: str | None = Field(default=None, repr=False,
+                              description="token for HTTP(S) remotes (set through the GIT_PUBLISH_TOKEN env var)")
+    push_attempts: int = 5
+
+    def __repr__(self) -> str:
+        return f"GitPublishResource(repo={self.target().display_repo!r}, branch={self.branch!r}, path={self.path!r})"
+
+    __str__ = __repr__
+
+    def target(self) -> GitTarget:
+        return GitTarget(repo=self.repo, branch=self.branch, path=self.path, author_name=self.author_name,
+                         author_email=self.author_email, username=self.username, token=self.token or None,
+                         push_attempts=self.push_attempts)
+
+    def secrets(self) -> list[str]:
+        return [self.token] if self.token else []
+
+
+def git_publish_resource(settings: Settings, *, env_vars: bool = True) -> GitPublishResource:
+    token = settings.git_publish_token
+    return GitPublishResource(
+        repo=settings.git_publish_repo, branch=settings.git_publish_branch, path=settings.git_publish_path,
+        author_name=settings.git_publish_author_name, author_email=settings.git_publish_author_email,
+        username=settings.git_publish_username, push_attempts=settings.git_publish_push_attempts,
+        token=(EnvVar("GIT_PUBLISH_TOKEN") if env_vars else token) if token else None,
+    )
+
+
 def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, ConfigurableResource]:
     """Resources from validated settings; credentials and webhook URLs through ``EnvVar`` for the Definitions (the
     UI shows the variable names only). ``env_vars=False`` passes the values themselves, for in-process use outside
@@ -155,6 +194,7 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
         return EnvVar(name) if env_vars else (value or "")
 
     webhooks = ",".join(settings.alert_webhook_urls)
+    git = {"git": git_publish_resource(settings, env_vars=env_vars)} if settings.git_publish_repo else {}
     return {
         "docmost": DocmostResource(
             base_url=secret("DOCMOST_BASE_URL", settings.docmost_base_url),
@@ -179,4 +219,5 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
             webhook_urls=secret("ALERT_WEBHOOK_URLS", webhooks) if webhooks else "",
             webserver_url=settings.dagster_webserver_url,
         ),
+        **git,
     }

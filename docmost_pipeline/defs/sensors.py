@@ -51,7 +51,7 @@ from docmost_pipeline.alerts import (
     slack_payload,
     summarize_error,
 )
-from docmost_pipeline.defs.assets import ASSET_NAMES
+from docmost_pipeline.defs.assets import PIPELINE_ASSET_NAMES
 from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, spaces_in_progress
 from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
 from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
@@ -217,10 +217,11 @@ def is_pipeline_run(instance: DagsterInstance, run: DagsterRun) -> bool:
     materialize``, the ephemeral job of ``docmost-pipeline sync``)."""
     if run.job_name in PIPELINE_JOB_NAMES:
         return True
-    if any(key.to_user_string() in ASSET_NAMES for key in run.asset_selection or ()):
+    if any(key.to_user_string() in PIPELINE_ASSET_NAMES for key in run.asset_selection or ()):
         return True
     snapshot = instance.get_job_snapshot(run.job_snapshot_id) if run.job_snapshot_id else None
-    return snapshot is not None and any(op.name in ASSET_NAMES for op in snapshot.node_defs_snapshot.op_def_snaps)
+    return snapshot is not None and any(op.name in PIPELINE_ASSET_NAMES
+                                        for op in snapshot.node_defs_snapshot.op_def_snaps)
 
 
 def _subject(run: DagsterRun) -> str:

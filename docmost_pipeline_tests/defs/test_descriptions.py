@@ -4,7 +4,7 @@ The UI renders the descriptions of assets, asset checks, jobs, ops, schedules, s
 (GitHub-flavoured). Written as plain text, `OUTPUT_DIR/<space>` loses `<space>` (an HTML tag to the renderer) and
 `_word_` turns into emphasis. Each description is rendered here with markdown-it-py (CommonMark with GFM tables and
 strikethrough) over the definitions built for several settings (the schedule's and published_space's descriptions
-depend on SYNC_INTERVAL, the checks on DOCUSAURUS_CHECK).
+depend on SYNC_INTERVAL, the checks on DOCUSAURUS_CHECK, the git target on GIT_PUBLISH_REPO).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ SETTINGS = [
     {"SYNC_INTERVAL": "*/5 * * * *"},
     {"SYNC_INTERVAL": "0 */2 * * *"},
     {"SYNC_INTERVAL": "0 9 * * 1-5"},
+    {"GIT_PUBLISH_REPO": "/srv/git/docs.git"},  # the git target's asset
 ]
 DOCMOST = {"DOCMOST_BASE_URL": "http://127.0.0.1:9", "DOCMOST_EMAIL": "e@example.com", "DOCMOST_PASSWORD": "p"}
 RENDERER = MarkdownIt("commonmark").enable(["table", "strikethrough"])

@@ -124,6 +124,8 @@ class Git:
         env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GCM_INTERACTIVE="never", LC_ALL="C",
                    GIT_AUTHOR_NAME=target.author_name, GIT_AUTHOR_EMAIL=target.author_email,
                    GIT_COMMITTER_NAME=target.author_name, GIT_COMMITTER_EMAIL=target.author_email)
+        # SSH: fail rather than wait for a passphrase or a host key answer nobody can give
+        env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
         if target.token:
             # an empty value first empties the list of helpers, so only ours answers
             env.update(GIT_CONFIG_COUNT="2", GIT_CONFIG_KEY_0="credential.helper", GIT_CONFIG_VALUE_0="",
@@ -143,11 +145,13 @@ class Git:
         return done
 
     def error(self, command: str, done: subprocess.CompletedProcess) -> str:
-        """git's own reason (its last ``fatal:``/``error:`` line, else its last line), redacted, on one line."""
-        text = self.redact(done.stderr or done.stdout or "")
+        """git's own reason, redacted, on one line: a push's refusal (``!`` line of ``--porcelain``), else its last
+        ``fatal:``/``error:`` line, else its last line."""
+        text = self.redact(f"{done.stdout or ''}\n{done.stderr or ''}")
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        reasons = [line for line in lines if line.startswith(("fatal:", "error:", "remote: fatal", "!"))]
-        reason = (reasons or lines or [f"exit status {done.returncode}"])[-1]
+        refused = [" ".join(line.split("\t")[1:]) for line in lines if line.startswith("!")]
+        reasons = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        reason = (refused[:1] or reasons[-1:] or lines[-1:] or [f"exit status {done.returncode}"])[0]
         hint = ""
         if re.search(r"Authentication failed|could not read (Username|Password)|terminal prompts disabled|"
                      r"\b40[13]\b", text):
@@ -395,6 +399,9 @@ def write_marker(path: Path, target: GitTarget, version: str, result: GitSyncRes
 
 
 def already_published(marker: dict | None, target: GitTarget, space: str, version: str) -> bool:
-    return bool(marker) and marker.get("repo") == target.repo and marker.get("version") == version \
-        and marker.get("folder") == target.folder(space) \
-        and (target.branch is None or marker.get("branch") == target.branch)
+    """Whether ``marker`` says ``version`` of the space is already in the target's folder and branch."""
+    if not marker:
+        return False
+    same_place = (marker.get("repo"), marker.get("folder")) == (target.repo, target.folder(space))
+    same_branch = target.branch is None or marker.get("branch") == target.branch
+    return same_place and same_branch and marker.get("version") == version

@@ -142,7 +142,7 @@ def project_env(home: Path, output_dir: Path, server=None, **extra: str) -> dict
 
     project = ("DOCMOST_", "SYNC_INTERVAL", "DOCUSAURUS_CHECK", "ALERT_", "PRUNE_", "PUBLISH_", "DAGSTER_",
                "OUTPUT_DIR", "MAX_CONCURRENT_EXPORTS", "CHANGE_POLL_INTERVAL", "DISCOVERY_INTERVAL", "RAW_EXPORT_",
-               "FULL_SYNC_EVERY", "INCREMENTAL_MAX_CHANGED", "LOG_FORMAT")
+               "FULL_SYNC_EVERY", "INCREMENTAL_MAX_CHANGED", "LOG_FORMAT", "GIT_PUBLISH_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(project)}
     env.update(DAGSTER_HOME=str(home), OUTPUT_DIR=str(output_dir), PYTHONUNBUFFERED="1")
     if server is not None:

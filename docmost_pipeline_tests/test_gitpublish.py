@@ -275,3 +275,16 @@ def test_a_tree_with_a_symlink_is_refused(tmp_path, repo):
     source = SpaceSource(space="engineering", name="Engineering", tree=tree, version="v")
     with pytest.raises(GitPublishError, match="host.md is not a regular file"):
         publish_to_git(source, GitTarget(repo=url), tmp_path / "clone")
+
+
+def test_a_push_the_server_refuses_fails_at_once_with_its_reason(tmp_path, repo):
+    bare, url = repo
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    with pytest.raises(GitPublishError) as failed:
+        publish_to_git(publish_space(tmp_path / "output", "engineering", ENGINEERING), GitTarget(repo=url),
+                       tmp_path / "clone")
+    assert str(failed.value) == (f"git push on {url} failed: HEAD:refs/heads/main [remote rejected] "
+                                 "(pre-receive hook declined)")
+    assert len(commits(bare)) == 1

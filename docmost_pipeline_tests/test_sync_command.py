@@ -108,3 +108,17 @@ def test_dagster_job_backfill_all_spaces_from_the_cli(tmp_path, docmost_server):
         assert sorted(r.tags["dagster/partition"] for r in runs) == sorted(backfill.partition_names)
         assert {r.status.value for r in runs} == {"QUEUED"}  # the run queue (dagster.yaml) holds them for the daemon
         assert {r.remote_job_origin.location_name for r in runs} == {"docmost_pipeline"}  # workspace.yaml's name
+
+
+def test_sync_commits_to_the_git_target_when_set(tmp_path, docmost_server, git_daemon):
+    from docmost_pipeline_tests.git_servers import bare_repo, branch_head, git
+
+    bare = bare_repo(git_daemon.base / "docs.git")
+    result = run_sync(docmost_server, tmp_path, "collisions", GIT_PUBLISH_REPO=git_daemon.url("docs.git"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = result.stdout.splitlines()[0]
+    assert line.startswith("collisions: published 7 pages, version ")
+    assert f", git: committed {branch_head(bare)[:12]} to main, " in line
+    assert "collisions/_category_.json" in git("ls-tree", "-r", "--name-only", "main", "docs", cwd=bare)
+    again = run_sync(docmost_server, tmp_path, "collisions", GIT_PUBLISH_REPO=git_daemon.url("docs.git"))
+    assert ", git: docs/collisions on main already up to date, " in again.stdout.splitlines()[0]

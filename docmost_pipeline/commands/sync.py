@@ -47,13 +47,14 @@ def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
         pages = meta["pages_live"].value
         version = meta["version"].value
         if meta["unchanged"].value:
-            return True, f"{slug}: unchanged, {pages} pages live, version {version}, {seconds:.1f}s"
+            return True, f"{slug}: unchanged, {pages} pages live, version {version}{_git_note(result)}, {seconds:.1f}s"
         raw = result.asset_materializations_for_node("raw_export")[0].metadata
         mode = raw["sync_mode"].value
         how = f"incremental: {raw['pages_exported'].value} exported, {raw['pages_reused'].value} reused, " \
               f"{raw['pages_deleted'].value} deleted" if mode == "incremental" else "full export"
         empty = " (empty space)" if meta["empty_space"].value else ""
-        return True, f"{slug}: published{empty} {pages} pages, version {version} ({how}), {seconds:.1f}s"
+        return True, (f"{slug}: published{empty} {pages} pages, version {version} ({how}){_git_note(result)}, "
+                      f"{seconds:.1f}s")
     failed_checks = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
     failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     if failed_checks:
@@ -66,6 +67,17 @@ def _summary(slug: str, result, seconds: float) -> tuple[bool, str]:
     else:
         reason = "failed"
     return False, f"{slug}: FAILED {reason}, {seconds:.1f}s"
+
+
+def _git_note(result) -> str:
+    """What the git target did, when it is set (GIT_PUBLISH_REPO)."""
+    materializations = result.asset_materializations_for_node("git_published_space")
+    if not materializations:
+        return ""
+    meta = materializations[0].metadata
+    if meta["commit"].value:
+        return f", git: committed {meta['commit'].value[:12]} to {meta['branch'].value}"
+    return f", git: {meta['folder'].value} on {meta['branch'].value} already up to date"
 
 
 def _sync_spaces(slugs: list[str], *, full: bool, workers: int, instance):

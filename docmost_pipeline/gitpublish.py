@@ -24,7 +24,7 @@ import shutil
 import stat
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from docmost_pipeline.alerts import redact
@@ -105,9 +105,6 @@ class GitSyncResult:
     attempts: int
     seconds: float
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 def describe_repo(repo: str) -> str:
     """The repository as it may be shown: any user name or password in a URL hidden."""
@@ -140,6 +137,8 @@ class Git:
         except subprocess.TimeoutExpired:
             raise GitPublishError(f"git {args[0]} on {self.target.display_repo}: no answer within "
                                   f"{GIT_TIMEOUT:g} s") from None
+        except FileNotFoundError:
+            raise GitPublishError("the git command is not installed (needed by GIT_PUBLISH_REPO)") from None
         if check and done.returncode != 0:
             raise GitPublishError(self.error(args[0], done))
         return done

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from docmost_pipeline import gitpublish
+from docmost_pipeline import gitpublish, publish
 from docmost_pipeline.gitpublish import GitPublishError, GitTarget, SpaceSource, mirror_tree, publish_to_git
 from docmost_pipeline.publish import publish_tree, read_stamp
+from docmost_pipeline.publish.copying import tree_digest
 from docmost_pipeline_tests.git_servers import (
     GitHttpServer,
     OtherClone,
@@ -199,9 +200,14 @@ def test_a_push_rejected_every_time_fails_clearly_after_the_bounded_attempts(tmp
     pushes: list = []
     edits = [{f"notes/{n}.md": f"note {n}\n"} for n in range(10)]
     push_from_other_clone_before_our_pushes(monkeypatch, other, edits, pushes)
+    output = tmp_path / "output"
+    source = publish_space(output, "engineering", ENGINEERING)
+    [live_before] = publish.status(output, "engineering")
     with pytest.raises(GitPublishError) as failed:
-        publish_to_git(publish_space(tmp_path / "output", "engineering", ENGINEERING),
-                       GitTarget(repo=url, push_attempts=3), tmp_path / "clone")
+        publish_to_git(source, GitTarget(repo=url, push_attempts=3), tmp_path / "clone")
+    [live_after] = publish.status(output, "engineering")
+    assert live_after.live_version == live_before.live_version == source.version
+    assert tree_digest(output / "engineering") == live_after.stamp["tree_sha256"]  # whole and untouched
 
     message_text = str(failed.value)
     assert "\n" not in message_text

@@ -37,6 +37,15 @@ def git_setup(server, output: Path, **env: str):
     return settings, resources, assets
 
 
+def run_sync_job(server, output: Path, instance, slug: str, **env: str):
+    """The ``sync_space`` job of the definitions built for ``env``, executed in-process for one space."""
+    settings = make_settings(server, output, **env)
+    resources = {**make_resources(server, output), "git": git_publish_resource(settings, env_vars=False)}
+    instance.add_dynamic_partitions("docmost_spaces", [slug])
+    job = build_definitions(settings, resources).resolve_job_def(sync_job.name)
+    return job.execute_in_process(instance=instance, partition_key=slug)
+
+
 def git_metadata(result) -> dict:
     [materialization] = result.asset_materializations_for_node(GIT_ASSET_NAME)
     return {key: value.value for key, value in materialization.metadata.items()}
@@ -63,10 +72,11 @@ def test_a_sync_commits_the_published_space_and_an_unchanged_sync_makes_no_commi
                                                                                   git_daemon):
     bare = bare_repo(git_daemon.base / "docs.git")
     output = tmp_path / "output"
-    _, resources, assets = git_setup(docmost_server, output, GIT_PUBLISH_REPO=git_daemon.url("docs.git"),
-                                     GIT_PUBLISH_PATH="website/docs", GIT_PUBLISH_AUTHOR_NAME="Docs Bot")
+    env = {"GIT_PUBLISH_REPO": git_daemon.url("docs.git"), "GIT_PUBLISH_PATH": "website/docs",
+           "GIT_PUBLISH_AUTHOR_NAME": "Docs Bot"}
+    _, resources, assets = git_setup(docmost_server, output, **env)
     with instance_for_test() as instance:
-        first = sync_space(instance, None, resources, "collisions", assets=assets)
+        first = run_sync_job(docmost_server, output, instance, "collisions", **env)
         assert first.success
         meta = git_metadata(first)
         published = first.asset_materializations_for_node("published_space")[0].metadata

@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/convert.py
 	$(BIN)/python benchmarks/incremental.py
 	$(BIN)/python benchmarks/run_latency.py
+	$(BIN)/python benchmarks/git_publish.py
 
 clean:
 	rm -rf $(VENV) .dagster_home output site/node_modules site/build

@@ -442,6 +442,7 @@ def git_published_space_asset() -> AssetsDefinition:
 
 def publish_space_to_git(context: AssetExecutionContext, published: PublishedRef, output: OutputResource,
                          git: GitPublishResource) -> Output:
+    """Commit and push the live version, unless the sync changed nothing and the marker says it is pushed."""
     slug = context.partition_key
     target = git.target()
     marker_path = output.work_dirs.git_marker(slug)

@@ -86,7 +86,9 @@ def restore_lost_blocks(markdown: str, document: dict, env: RenderEnv) -> Restor
         restoration.blocks[marker] = jsx
         rendered.append((ranges[group[0]][0], max(ranges[group[-1]][1], ranges[group[0]][0]), marker))
     for start, end, marker in reversed(rendered):
-        lines[start:end] = ["", marker, ""]
+        before = [""] if start > 0 and lines[start - 1].strip() else []
+        after = [""] if end < len(lines) and lines[end].strip() else []
+        lines[start:end] = [*before, marker, *after]
     restoration.markdown = "\n".join(lines)
     restoration.imports = sorted(env.imports)
     restoration.counts = env.counts

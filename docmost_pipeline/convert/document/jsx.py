@@ -159,6 +159,8 @@ class DocumentRenderer:
 
     def _block_mathBlock(self, node: dict, attrs: dict) -> str:
         tex = str(attrs.get("text") or "").strip("\n")
+        if "$$" in tex:  # it would close the block early: shown as code instead
+            return self._block_codeBlock({"content": [{"text": tex}]}, {"language": "latex"})
         return f"$$\n{tex}\n$$" if tex.strip() else ""
 
     def _block_callout(self, node: dict, attrs: dict) -> str:
@@ -294,7 +296,7 @@ class DocumentRenderer:
             return f"<p>{link}</p>"
         height = safe_int(attrs.get("height"), low=100, high=4000) or 600
         viewer = (f'<object data={asset} type="application/pdf" width="100%" height="{height}" '
-                  f'aria-label={js_string(str(name))}>\n\n<p>{link}</p>\n\n</object>')
+                  f'aria-label={{{js_string(str(name))}}}>\n\n<p>{link}</p>\n\n</object>')
         return f"{viewer}\n\n<p>{link}</p>"
 
     def _block_attachment(self, node: dict, attrs: dict) -> str:
@@ -327,13 +329,13 @@ class DocumentRenderer:
         return self._image(node, attrs, attrs.get("title"))
 
     def _frame(self, url: object, framed: str | None, attrs: dict) -> str:
-        link = f"<p><a href={js_string(url)}>{text(url)}</a></p>" if is_link_url(url) and isinstance(url, str) else ""
+        link = f"<p><a href={{{js_string(url)}}}>{text(url)}</a></p>" if is_link_url(url) and isinstance(url, str) else ""
         if framed is None:
             return link
         width = safe_int(attrs.get("width"), low=100, high=4000) or 640
         height = safe_int(attrs.get("height"), low=100, high=4000) or 360
         box = style(position="relative", width="100%", maxWidth=f"{width}px", aspectRatio=f"{width} / {height}")
-        frame = (f'<iframe src={js_string(framed)} title={js_string("Embedded " + str(url)[:100])} '
+        frame = (f'<iframe src={{{js_string(framed)}}} title={{{js_string("Embedded " + str(url)[:100])}}} '
                  f'sandbox="{SANDBOX}" loading="lazy" allowFullScreen referrerPolicy="strict-origin-when-cross-origin" '
                  'style={{position: "absolute", inset: 0, width: "100%", height: "100%", border: 0}} />')
         return f'<div className="docmost-embed"{box}>\n{frame}\n</div>\n\n{link}'
@@ -382,7 +384,7 @@ class DocumentRenderer:
             return f"[{inner}]({encode_href(target.href)})"
         if not is_link_url(target.href):
             return inner
-        return f"<a href={js_string(target.href)}>{inner}</a>"
+        return f"<a href={{{js_string(target.href)}}}>{inner}</a>"
 
     def _inline_node(self, node: dict) -> str:
         kind = str(node.get("type"))
@@ -399,6 +401,9 @@ class DocumentRenderer:
             return self._status(attrs)
         if kind == "mathInline":
             tex = str(attrs.get("text") or "").strip()
+            if "$" in tex or "\n" in tex or "\\" == tex[-1:]:
+                # it would close the math early (or escape the closing $): shown as code, not as TeX
+                return f"<code>{text(tex)}</code>" if tex else ""
             return f"${repair_tex(tex, inline=True, doubled=False)}$" if tex else ""
         if kind in ("image", "drawio", "excalidraw"):
             return self._image_markup(attrs, attrs.get("alt") or attrs.get("title"))

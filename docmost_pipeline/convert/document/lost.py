@@ -3,6 +3,8 @@ its document instead of from the export (everything else keeps the Markdown rend
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 
 from docmost_pipeline.convert.document.safety import safe_alignment, safe_color, safe_int
@@ -21,6 +23,9 @@ KNOWN_MARKS = frozenset({"bold", "italic", "strike", "underline", "code", "link"
 # Nodes the export drops or flattens whatever their attributes.
 ALWAYS_LOST = frozenset({"audio", "video", "pdf", "embed", "youtube", "status", "columns", "subpages",
                          "transclusionReference", "pageBreak"})
+# Text the export writes so that Markdown reads it differently: a character reference typed as text (``&copy;``
+# is written as is, and Markdown shows ``©``).
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def walk(node: dict) -> Iterator[dict]:
@@ -41,10 +46,51 @@ def _lost_here(node: dict, parent: dict | None) -> bool:
     if kind == "callout":
         return bool(attrs.get("icon"))
     if kind in ("paragraph", "heading"):
-        return safe_alignment(attrs.get("textAlign")) not in (None, "left") or bool(safe_int(attrs.get("indent")))
+        return safe_alignment(attrs.get("textAlign")) not in (None, "left") or bool(safe_int(attrs.get("indent"))) \
+            or _intraword_italic(node)
     if kind == "table":
         return _table_lost(node)
-    return any(_mark_lost(mark) for mark in node.get("marks") or ())
+    if kind == "taskItem":
+        return _links_in(node)
+    if kind == "text" and _CHARACTER_REFERENCE.search(str(node.get("text", ""))):
+        return True
+    if any(_mark_lost(mark) for mark in node.get("marks") or ()):
+        return True
+    return _intraword_italic(node)
+
+
+def _links_in(task_item: dict) -> bool:
+    """The export writes a task item's text without its links and page mentions."""
+    for node in walk(task_item):
+        if node.get("type") == "mention" and (node.get("attrs") or {}).get("entityType") == "page":
+            return True
+        if any(mark.get("type") == "link" for mark in node.get("marks") or ()):
+            return True
+    return False
+
+
+def _word_char(char: str) -> bool:
+    return bool(char) and not char.isspace() and not unicodedata.category(char).startswith(("P", "S"))
+
+
+def _intraword_italic(node: dict) -> bool:
+    """Italic is exported as ``_x_``, and CommonMark takes no ``_`` between two word characters for emphasis
+    (``と_斜体_。`` stays literal): an italic run touching a word character on either side is lost."""
+    content = [child for child in node.get("content") or () if isinstance(child, dict)]
+    for index, child in enumerate(content):
+        if not any(mark.get("type") == "italic" for mark in child.get("marks") or ()):
+            continue
+        before = content[index - 1] if index else None
+        after = content[index + 1] if index + 1 < len(content) else None
+        if before is not None and not _italic(before) and _word_char(str(before.get("text", ""))[-1:]):
+            return True
+        if after is not None and not _italic(after) and _word_char(str(after.get("text", ""))[:1]):
+            return True
+    return False
+
+
+def _italic(node: dict) -> bool:
+    return any(mark.get("type") == "italic" for mark in node.get("marks") or ())
 
 
 def _mark_lost(mark: dict) -> bool:
@@ -67,6 +113,9 @@ def _table_lost(table: dict) -> bool:
             if cell.get("type") == "tableHeader" and row_index > 0:
                 return True
             if safe_color(attrs.get("backgroundColor")):
+                return True
+            # the export writes "||" in a cell as a single escaped pipe
+            if any("||" in str(text.get("text", "")) for text in walk(cell) if text.get("type") == "text"):
                 return True
     return False
 

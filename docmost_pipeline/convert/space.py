@@ -272,6 +272,10 @@ def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
     return {"links": links, "warnings": warnings, "text": text, "restored": dict(sorted(restored.items()))}
 
 
+def _no_links(raw: str) -> LinkTarget:
+    return LinkTarget(None, "unresolved")
+
+
 def _render_with_document(node: PageNode, source: str, resolve, context: _PageContext):
     """The page's body: the Markdown path, with the blocks the export lost rendered from the page's document when
     there is one. Returns (RenderedBody, node counts of what came from the document)."""
@@ -289,6 +293,8 @@ def _render_with_document(node: PageNode, source: str, resolve, context: _PageCo
             return render_body(source, resolve_link=resolve, page_title=node.title), {}
         rendered = render_body(restoration.markdown, resolve_link=resolve, page_title=node.title)
         rendered.text = restoration.fill(rendered.text)
+        # the description is the first prose paragraph the reader sees, also when that paragraph was restored
+        rendered.description = render_body(source, resolve_link=_no_links, page_title=node.title).description
         return rendered, dict(restoration.counts)
     except AlignmentError as error:
         report.warn(node.doc_path, "document_alignment",

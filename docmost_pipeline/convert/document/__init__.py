@@ -68,31 +68,34 @@ def restore_lost_blocks(markdown: str, document: dict, env: RenderEnv) -> Restor
     units = markdown_units(text)
     units = units[_title_lines(text, units):]
     ranges = align(nodes, units, wanted)
+    restoration = Restoration(markdown="", imports=[], counts=env.counts)
+    restoration.markdown = _place(text, ranges, nodes, DocumentRenderer(env), restoration.blocks)
+    restoration.imports = sorted(env.imports)
+    return restoration
+
+
+def _place(text: str, ranges: dict[int, tuple[int, int]], nodes: list[dict], renderer: DocumentRenderer,
+           blocks: dict[str, str]) -> str:
+    """Render the lost nodes and put one placeholder line in place of each run of consecutive ones (``blocks``
+    gets placeholder -> JSX); returns the Markdown with the placeholders."""
     nonce = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    lines = text.split("\n")
-    restoration = Restoration(markdown="")
-    renderer = DocumentRenderer(env)
-    # Consecutive lost nodes share one placeholder; replace from the bottom so earlier line numbers stay valid.
     groups: list[list[int]] = []
     for index in sorted(ranges):
-        if groups and groups[-1][-1] == index - 1 and ranges[groups[-1][-1]][1] <= ranges[index][0] + 1:
+        if groups and groups[-1][-1] == index - 1:
             groups[-1].append(index)
         else:
             groups.append([index])
-    rendered = []
+    markers = []
     for number, group in enumerate(groups):
-        jsx = "\n\n".join(part for part in (renderer.block(nodes[i]) for i in group) if part)
-        marker = f'<div data-docmost-restored="{nonce}-{number}"></div>'
-        restoration.blocks[marker] = jsx
-        rendered.append((ranges[group[0]][0], max(ranges[group[-1]][1], ranges[group[0]][0]), marker))
-    for start, end, marker in reversed(rendered):
+        markers.append(f'<div data-docmost-restored="{nonce}-{number}"></div>')
+        blocks[markers[-1]] = "\n\n".join(part for part in (renderer.block(nodes[i]) for i in group) if part)
+    lines = text.split("\n")
+    # from the bottom up, so the line numbers of the groups above stay valid
+    for marker, group in reversed(list(zip(markers, groups))):
+        start, end = ranges[group[0]][0], max(ranges[group[-1]][1], ranges[group[0]][0])
         before = [""] if start > 0 and lines[start - 1].strip() else []
         after = [""] if end < len(lines) and lines[end].strip() else []
         lines[start:end] = [*before, marker, *after]
-    restoration.markdown = "\n".join(lines)
-    restoration.imports = sorted(env.imports)
-    restoration.counts = env.counts
-    return restoration
-
+    return "\n".join(lines)
 
 __all__ = ["AlignmentError", "PageDocuments", "RenderEnv", "Restoration", "load_documents", "restore_lost_blocks"]

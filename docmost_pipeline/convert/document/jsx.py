@@ -186,12 +186,12 @@ class DocumentRenderer:
         return self.blocks(node.get("content") or [])
 
     def _block_columns(self, node: dict, attrs: dict) -> str:
-        # flex-wrap: side by side while each column gets 16rem, stacked below that; no media query needed
+        # flex-wrap: side by side while each column gets 10rem (three fit the docs column of a 1200px window), stacked below that; no media query
         return self._container('<div className="docmost-columns" style={{display: "flex", flexWrap: "wrap", gap: "1rem"}}>',
                                "</div>", self.blocks(node.get("content") or []))
 
     def _block_column(self, node: dict, attrs: dict) -> str:
-        return self._container('<div className="docmost-column" style={{flex: "1 1 16rem", minWidth: 0}}>', "</div>",
+        return self._container('<div className="docmost-column" style={{flex: "1 1 10rem", minWidth: 0}}>', "</div>",
                                self.blocks(node.get("content") or []))
 
     def _block_transclusionSource(self, node: dict, attrs: dict) -> str:

@@ -126,7 +126,7 @@ def test_columns_subpages_synced_blocks_and_page_break(env):
     columns = render({"type": "columns", "content": [{"type": "column", "content": [paragraph("L")]},
                                                      {"type": "column", "content": [paragraph("R")]}]}, env)
     assert 'style={{display: "flex", flexWrap: "wrap", gap: "1rem"}}' in columns
-    assert columns.count('style={{flex: "1 1 16rem", minWidth: 0}}') == 2
+    assert columns.count('style={{flex: "1 1 10rem", minWidth: 0}}') == 2
     subpages = render({"type": "subpages"}, env)
     assert "<li>[Child A](other-page.md)</li>" in subpages and "<li>[Child B](other-page.md)</li>" in subpages
     synced = render({"type": "transclusionReference", "attrs": {"sourcePageId": "p", "transclusionId": "b1"}}, env)

@@ -272,7 +272,9 @@ def extracted_markdown(context: AssetExecutionContext, raw_export: RawExportRef,
 
 POSTPROCESSED_TREE_DESCRIPTION = """\
 The converted Docusaurus docs tree of the space, in staging: MDX-safe Markdown, slugged file names,
-attachments, `_category_.json` files.
+attachments, `_category_.json` files. What Docmost's Markdown export loses (media players, merged cells, open
+details, colours, embeds, ...) is rendered from each page's own document when the extraction holds them
+(`documents/`); `document_nodes` counts those nodes per type.
 
 Blocking checks run on it before anything is published; a failed check keeps the previous version live.
 """

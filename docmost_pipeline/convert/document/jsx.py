@@ -123,9 +123,14 @@ class DocumentRenderer:
     def _items(self, node: dict) -> str:
         return "\n\n".join(self.block(item) for item in node.get("content") or [] if isinstance(item, dict))
 
+    def _single_paragraph(self, content: list) -> bool:
+        """One unstyled paragraph: written inline in its ``<li>``/cell, as Markdown writes a tight item."""
+        return len(content) == 1 and isinstance(content[0], dict) and content[0].get("type") == "paragraph" \
+            and not self._align_style(content[0].get("attrs") or {})
+
     def _block_listItem(self, node: dict, attrs: dict) -> str:
         content = node.get("content") or []
-        if len(content) == 1 and content[0].get("type") == "paragraph" and not self._align_style(content[0].get("attrs") or {}):
+        if self._single_paragraph(content):
             self.env.counts["paragraph"] += 1
             return f"<li>{self.inline(content[0].get('content') or [])}</li>"
         return self._container("<li>", "</li>", self.blocks(content))
@@ -186,9 +191,10 @@ class DocumentRenderer:
         return self.blocks(node.get("content") or [])
 
     def _block_columns(self, node: dict, attrs: dict) -> str:
-        # flex-wrap: side by side while each column gets 10rem (three fit the docs column of a 1200px window), stacked below that; no media query
-        return self._container('<div className="docmost-columns" style={{display: "flex", flexWrap: "wrap", gap: "1rem"}}>',
-                               "</div>", self.blocks(node.get("content") or []))
+        # flex-wrap: side by side while each column gets 10rem (three fit the docs column of a 1200px window),
+        # stacked below that; no media query needed
+        opener = '<div className="docmost-columns" style={{display: "flex", flexWrap: "wrap", gap: "1rem"}}>'
+        return self._container(opener, "</div>", self.blocks(node.get("content") or []))
 
     def _block_column(self, node: dict, attrs: dict) -> str:
         return self._container('<div className="docmost-column" style={{flex: "1 1 10rem", minWidth: 0}}>', "</div>",
@@ -234,7 +240,7 @@ class DocumentRenderer:
         styled = style(textAlign=safe_alignment(attrs.get("align")),
                        backgroundColor=safe_color(attrs.get("backgroundColor")))
         content = node.get("content") or []
-        if len(content) == 1 and content[0].get("type") == "paragraph" and not self._align_style(content[0].get("attrs") or {}):
+        if self._single_paragraph(content):
             self.env.counts["paragraph"] += 1
             return f"<{tag}{spans}{styled}>{self.inline(content[0].get('content') or [])}</{tag}>"
         return self._container(f"<{tag}{spans}{styled}>", f"</{tag}>", self.blocks(content))
@@ -329,7 +335,9 @@ class DocumentRenderer:
         return self._image(node, attrs, attrs.get("title"))
 
     def _frame(self, url: object, framed: str | None, attrs: dict) -> str:
-        link = f"<p><a href={{{js_string(url)}}}>{text(url)}</a></p>" if is_link_url(url) and isinstance(url, str) else ""
+        link = ""
+        if isinstance(url, str) and is_link_url(url):
+            link = f"<p><a href={{{js_string(url)}}}>{text(url)}</a></p>"
         if framed is None:
             return link
         width = safe_int(attrs.get("width"), low=100, high=4000) or 640

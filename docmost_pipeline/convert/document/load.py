@@ -46,7 +46,8 @@ def _check_document(data: object, page_id: str) -> dict | None:
     content = data.get("content")
     if content is None:
         return None
-    if not isinstance(content, dict) or content.get("type") != "doc" or not isinstance(content.get("content", []), list):
+    if not isinstance(content, dict) or content.get("type") != "doc" \
+            or not isinstance(content.get("content", []), list):
         raise ValueError("content is not a ProseMirror document ({\"type\": \"doc\", \"content\": [...]})")
     return content
 

@@ -49,7 +49,28 @@ def _check_document(data: object, page_id: str) -> dict | None:
     if not isinstance(content, dict) or content.get("type") != "doc" \
             or not isinstance(content.get("content", []), list):
         raise ValueError("content is not a ProseMirror document ({\"type\": \"doc\", \"content\": [...]})")
-    return content
+    return clean_node(content, depth=0)
+
+
+_MAX_DEPTH = 200
+
+
+def clean_node(node: dict, *, depth: int) -> dict:
+    """The node with the shape the renderer relies on (string ``type``, dict ``attrs``, a list of mark dicts, a list
+    of child nodes, string ``text``); anything else in an untrusted document is left out, and nesting is capped."""
+    clean: dict = {"type": str(node.get("type"))}
+    if isinstance(node.get("attrs"), dict):
+        clean["attrs"] = node["attrs"]
+    if "text" in node:
+        clean["text"] = str(node["text"])
+    marks = node.get("marks")
+    if isinstance(marks, list):
+        clean["marks"] = [{"type": str(m.get("type")), **({"attrs": m["attrs"]} if isinstance(m.get("attrs"), dict)
+                                                         else {})} for m in marks if isinstance(m, dict)]
+    content = node.get("content")
+    if isinstance(content, list) and depth < _MAX_DEPTH:
+        clean["content"] = [clean_node(child, depth=depth + 1) for child in content if isinstance(child, dict)]
+    return clean
 
 
 def load_documents(folder: Path) -> PageDocuments:
@@ -65,8 +86,8 @@ def load_documents(folder: Path) -> PageDocuments:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             documents.content[path.stem] = _check_document(data, path.stem)
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            documents.problems[path.name] = str(error).splitlines()[0][:200] or type(error).__name__
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+            documents.problems[path.name] = (str(error).splitlines() or [""])[0][:200] or type(error).__name__
     return documents
 
 

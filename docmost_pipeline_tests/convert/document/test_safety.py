@@ -68,3 +68,13 @@ def test_documents_folder_problems_name_the_file(tmp_path):
     assert documents.missing_reason("p5") == "Docmost did not return it: HTTP 404"
     assert documents.missing_reason("p6") == "no p6.json in the documents folder"
     assert load_documents(tmp_path / "absent").content == {}
+
+
+def test_malformed_node_shapes_are_cleaned_on_load(tmp_path):
+    content = {"type": "doc", "content": [
+        {"type": "paragraph", "attrs": ["not", "a", "dict"], "marks": "bold",
+         "content": [{"type": "text", "text": 5, "marks": [{"type": "underline", "attrs": 3}, "x"]}, "stray", 7]},
+        "not a node"]}
+    (tmp_path / "p1.json").write_text(json.dumps({"id": "p1", "content": content}))
+    assert load_documents(tmp_path).content["p1"] == {"type": "doc", "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "5", "marks": [{"type": "underline"}]}]}]}

@@ -286,7 +286,8 @@ def _render_with_document(node: PageNode, source: str, resolve, context: _PageCo
     env = RenderEnv(resolve=resolve, warn=lambda kind, message: report.warn(node.doc_path, kind, message),
                     subpages=lambda: [(child.title, f"/s/{context.space_slug}/p/-{child.page.slug_id}")
                                       for child in node.children if child.page.slug_id],
-                    transclusion=context.transclusion, space_slug=context.space_slug)
+                    transclusion=context.transclusion, space_slug=context.space_slug,
+                    local_slug_ids=frozenset(context.resolver.by_slug_id))
     try:
         restoration = restore_lost_blocks(source, document, env)
         if restoration is None:

@@ -60,6 +60,7 @@ class RenderEnv:
     counts: Counter = field(default_factory=Counter)
     imports: set[str] = field(default_factory=set)
     space_slug: str = "-"
+    local_slug_ids: frozenset[str] = frozenset()  # the pages of this space (mentions of others stay plain text)
     depth: int = 0
 
 
@@ -438,7 +439,9 @@ class DocumentRenderer:
 
     def _mention(self, attrs: dict) -> str:
         label = str(attrs.get("label") or "")
-        if attrs.get("entityType") == "page" and isinstance(attrs.get("slugId"), str):
+        if attrs.get("entityType") == "page":
+            if attrs.get("slugId") not in self.env.local_slug_ids:
+                return text(label)  # a page of another space or in the trash: its name
             target = self.env.resolve(f"/s/{self.env.space_slug}/p/-{attrs['slugId']}")
             if target.href is not None and target.kind == "doc" and "://" not in target.href:
                 return f"[{text(target.title or label)}]({encode_href(target.href)})"

@@ -23,7 +23,8 @@ def env() -> RenderEnv:
     warnings: list[tuple[str, str]] = []
     rendering = RenderEnv(resolve=resolve, warn=lambda kind, message: warnings.append((kind, message)),
                           subpages=lambda: [("Child A", "/s/space/p/-AAAA"), ("Child B", "/s/space/p/-BBBB")],
-                          transclusion=lambda page, block: [paragraph("synced text")] if block == "b1" else None)
+                          transclusion=lambda page, block: [paragraph("synced text")] if block == "b1" else None,
+                          local_slug_ids=frozenset({"AAAA"}))
     rendering.warnings = warnings  # type: ignore[attr-defined]
     return rendering
 
@@ -154,3 +155,11 @@ def test_unknown_node_inside_a_restored_block_warns(env):
 def test_counts_are_per_type(env):
     render({"type": "bulletList", "content": [{"type": "listItem", "content": [paragraph("a")]}]}, env)
     assert env.counts == Counter({"bulletList": 1, "listItem": 1, "paragraph": 1})
+
+
+def test_mentions_link_pages_of_this_space_and_show_the_others_as_text(env):
+    out = render(paragraph({"type": "mention", "attrs": {"entityType": "page", "slugId": "AAAA", "label": "old"}},
+                           {"type": "mention", "attrs": {"entityType": "page", "slugId": "ZZZZ", "label": "Far {x}"}},
+                           {"type": "mention", "attrs": {"entityType": "user", "label": "Sam Rivera"}}), env)
+    assert out == "<p>[Other Page](other-page.md)Far \\{x\\}@Sam Rivera</p>"
+    assert env.warnings == []

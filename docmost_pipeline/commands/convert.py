@@ -27,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--space-name", help="space name shown as the sidebar category (default: from the ZIP name)")
     parser.add_argument("--space-slug", help="the space's Docmost slug, used in edit URLs (default: from the name)")
     parser.add_argument("--base-url", help="Docmost base URL for edit links and links into other spaces")
+    parser.add_argument("--documents", type=Path, metavar="DIR",
+                        help="folder of the pages' own documents (<pageId>.json, as POST /api/pages/info returns "
+                             "them): what the Markdown export lost is rendered from them")
     parser.set_defaults(func=run)
 
 
@@ -57,12 +60,15 @@ def run(args: argparse.Namespace) -> int:
     space_slug = args.space_slug or slugify(space_name) or "space"
     if args.base_url and not re.match(r"^https?://[^/\s]+", args.base_url):
         return _fail(f"--base-url {args.base_url!r} is not an http(s) URL")
+    documents = getattr(args, "documents", None)
+    if documents is not None and not documents.is_dir():
+        return _fail(f"--documents {documents} is not a folder")
     created = not out_dir.exists()
     try:
         with tempfile.TemporaryDirectory(prefix="docmost-convert-") as tmp:
             export = extract_zip(zip_path, Path(tmp) / "export")
             report = convert_space(export, out_dir, space_slug=space_slug, space_name=space_name,
-                                   base_url=args.base_url)
+                                   base_url=args.base_url, documents_dir=documents)
     except (ExtractionError, ConversionError) as exc:
         _clean(out_dir, created)
         return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

@@ -28,12 +28,17 @@ class ConversionReport:
     pages_rendered: int = 0  # rendered in this conversion
     pages_reused: int = 0  # taken from the page cache (convert.cache)
     warnings: list[ConversionWarning] = field(default_factory=list)
+    # nodes (and marks, as "<type> (mark)") rendered from the pages' documents, by type (convert.document)
+    document_nodes: Counter = field(default_factory=Counter)
 
     def warn(self, page: str, kind: str, message: str) -> None:
         self.warnings.append(ConversionWarning(page, kind, message))
 
     def warning_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(w.kind for w in self.warnings).items()))
+
+    def document_node_counts(self) -> dict[str, int]:
+        return dict(sorted(self.document_nodes.items()))
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +50,7 @@ class ConversionReport:
             "pages_dropped": self.pages_dropped,
             "pages_recovered": self.pages_recovered,
             "warning_counts": self.warning_counts(),
+            "document_nodes": self.document_node_counts(),
             "warnings": [asdict(w) for w in self.warnings],
         }
 
@@ -54,6 +60,9 @@ class ConversionReport:
             f"{self.attachments_written} attachments, {self.bytes_written:,} bytes written; "
             f"{self.pages_dropped} dropped, {self.pages_recovered} recovered.",
         ]
+        if self.document_nodes:
+            restored = ", ".join(f"{kind} {count}" for kind, count in self.document_node_counts().items())
+            lines.append(f"Rendered from page documents: {restored}.")
         if self.warnings:
             counts = ", ".join(f"{kind} {count}" for kind, count in self.warning_counts().items())
             lines.append(f"{len(self.warnings)} warnings ({counts}):")

@@ -10,16 +10,28 @@ Output layout (``out_dir`` becomes ``OUTPUT_DIR/<space-slug>`` on publish):
     _docmost-pages.json        slugId -> {path, title, pageId}: the page index (read by the tree checks)
 
 Deterministic: the same input gives byte-identical output (sorted traversal, no timestamps, stable names).
+
+With ``documents_dir`` (each page's own ProseMirror document, :mod:`docmost_pipeline.convert.document.load`) the
+blocks the Markdown export lost are rendered from the document (:mod:`docmost_pipeline.convert.document`); a page
+without a usable document keeps its Markdown rendering and gets a ``document_unavailable`` warning.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from docmost_pipeline.convert.attachments import plan_attachments, write_attachments
 from docmost_pipeline.convert.cache import PageCache, page_key
+from docmost_pipeline.convert.document import (
+    AlignmentError,
+    PageDocuments,
+    RenderEnv,
+    load_documents,
+    restore_lost_blocks,
+)
 from docmost_pipeline.convert.frontmatter import build_front_matter, dump_front_matter
 from docmost_pipeline.convert.links import PAGES_INDEX, LinkResolver, LinkTarget
 from docmost_pipeline.convert.markdown import render_body
@@ -85,11 +97,15 @@ def convert_space(
     base_url: str | None = None,
     cache_path: Path | None = None,
     public_url: str | None = None,
+    documents_dir: Path | None = None,
 ) -> ConversionReport:
     """Convert one extracted space export into a Docusaurus docs tree written directly into ``out_dir``.
 
     ``public_url`` is Docmost's address as readers see it (its ``APP_URL``; default: ``base_url``): edit links and
     the Docmost URLs of links into other spaces are written on it. Absolute links on either host are Docmost's own.
+
+    ``documents_dir`` holds the pages' own documents (``<pageId>.json``, ``unavailable.json``); without it the
+    conversion uses the Markdown export alone, exactly as before.
 
     With ``cache_path`` pages whose inputs did not change since the conversion that wrote that file are taken
     from it instead of rendered again (:mod:`docmost_pipeline.convert.cache`); the output is the same.
@@ -118,8 +134,9 @@ def convert_space(
     writer.json(CATEGORY_FILE, {"label": space_name})
     pages_index: dict[str, dict] = {}
     cache = PageCache(cache_path, fingerprint=pipeline_fingerprint())
+    documents = load_documents(Path(documents_dir)) if documents_dir is not None else None
     context = _PageContext(export, resolver, writer, report, cache, base_url=base_url, public_url=public_url,
-                           space_slug=space_slug)
+                           space_slug=space_slug, documents=documents)
     for node in tree.walk():
         _write_page(node, context)
         if node.page.slug_id:
@@ -146,6 +163,50 @@ class _PageContext:
     base_url: str | None
     public_url: str | None
     space_slug: str
+    documents: PageDocuments | None = None
+
+    def document(self, node: PageNode) -> dict | None:
+        """The page's document content; warns ``document_unavailable`` (once per rendering) when there is none."""
+        if self.documents is None:
+            return None
+        reason = self.documents.missing_reason(node.page.page_id)
+        if reason is not None:
+            self.report.warn(node.doc_path, "document_unavailable",
+                             f"{reason}; the page keeps its Markdown rendering")
+            return None
+        return self.documents.content[node.page.page_id]
+
+    def transclusion(self, page_id: str, block_id: str) -> list[dict] | None:
+        """The content of synced block ``block_id`` of page ``page_id`` (None when either is unknown)."""
+        source = (self.documents.content.get(page_id) if self.documents else None) or {}
+        for node in _walk(source):
+            if node.get("type") == "transclusionSource" and (node.get("attrs") or {}).get("id") == block_id:
+                return [child for child in node.get("content") or () if isinstance(child, dict)]
+        return None
+
+
+def _walk(node: dict):
+    yield node
+    for child in node.get("content") or ():
+        if isinstance(child, dict):
+            yield from _walk(child)
+
+
+def _document_fields(node: PageNode, context: _PageContext) -> dict:
+    """What a page rendered with its document also depends on: the document, the documents of the pages its synced
+    blocks come from, and its children (the subpages block lists them). Empty without documents, so the cache keys
+    of a conversion without documents are unchanged."""
+    if context.documents is None:
+        return {}
+    documents = context.documents
+    page_id = node.page.page_id
+    content = documents.content.get(page_id)
+    sources = sorted({str((n.get("attrs") or {}).get("sourcePageId")) for n in _walk(content or {})
+                      if n.get("type") == "transclusionReference"})
+    digest = hashlib.sha256(json.dumps(
+        [content, [documents.content.get(source) for source in sources], documents.missing_reason(page_id)],
+        ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+    return {"document": digest, "children": [[c.title, c.page.slug_id] for c in node.children]}
 
 
 def _page_fields(node: PageNode, context: _PageContext) -> dict:
@@ -154,7 +215,7 @@ def _page_fields(node: PageNode, context: _PageContext) -> dict:
     return {"title": node.title, "doc_path": node.doc_path, "sidebar_position": node.sidebar_position,
             "is_category": node.is_category, "page_id": page.page_id, "slug_id": page.slug_id, "icon": page.icon,
             "updated_at": page.updated_at, "base_url": context.base_url, "public_url": context.public_url,
-            "space_slug": context.space_slug}
+            "space_slug": context.space_slug, **_document_fields(node, context)}
 
 
 def _write_page(node: PageNode, context: _PageContext) -> None:
@@ -170,6 +231,7 @@ def _write_page(node: PageNode, context: _PageContext) -> None:
     if hit:
         for kind, message in entry["warnings"]:
             report.warn(node.doc_path, kind, message)
+        report.document_nodes.update(entry.get("restored") or {})
     else:
         entry = _render_page(node, source, context) | {"key": key}
     context.cache.keep(page.page_id, entry, hit=hit)
@@ -189,7 +251,7 @@ def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
         links.append([raw, target.href, target.kind, target.title])
         return target
 
-    rendered = render_body(source, resolve_link=resolve, page_title=node.title)
+    rendered, restored = _render_with_document(node, source, resolve, context)
     for kind, message in rendered.warnings:
         report.warn(node.doc_path, kind, message)
     front = build_front_matter(
@@ -206,7 +268,39 @@ def _render_page(node: PageNode, source: str, context: _PageContext) -> dict:
     body = rendered.text.strip("\n")
     text = dump_front_matter(front) + ("\n" + body + "\n" if body else "")
     warnings = [[w.kind, w.message] for w in report.warnings[first_warning:]]
-    return {"links": links, "warnings": warnings, "text": text}
+    report.document_nodes.update(restored)
+    return {"links": links, "warnings": warnings, "text": text, "restored": dict(sorted(restored.items()))}
+
+
+def _no_links(raw: str) -> LinkTarget:
+    return LinkTarget(None, "unresolved")
+
+
+def _render_with_document(node: PageNode, source: str, resolve, context: _PageContext):
+    """The page's body: the Markdown path, with the blocks the export lost rendered from the page's document when
+    there is one. Returns (RenderedBody, node counts of what came from the document)."""
+    document = context.document(node)
+    if not document:
+        return render_body(source, resolve_link=resolve, page_title=node.title), {}
+    report = context.report
+    env = RenderEnv(resolve=resolve, warn=lambda kind, message: report.warn(node.doc_path, kind, message),
+                    subpages=lambda: [(child.title, f"/s/{context.space_slug}/p/-{child.page.slug_id}")
+                                      for child in node.children if child.page.slug_id],
+                    transclusion=context.transclusion, space_slug=context.space_slug,
+                    local_slug_ids=frozenset(context.resolver.by_slug_id))
+    try:
+        restoration = restore_lost_blocks(source, document, env)
+        if restoration is None:
+            return render_body(source, resolve_link=resolve, page_title=node.title), {}
+        rendered = render_body(restoration.markdown, resolve_link=resolve, page_title=node.title)
+        rendered.text = restoration.fill(rendered.text)
+        # the description is the first prose paragraph the reader sees, also when that paragraph was restored
+        rendered.description = render_body(source, resolve_link=_no_links, page_title=node.title).description
+        return rendered, dict(restoration.counts)
+    except AlignmentError as error:
+        report.warn(node.doc_path, "document_alignment",
+                    f"{error}; the page keeps its Markdown rendering")
+        return render_body(source, resolve_link=resolve, page_title=node.title), {}
 
 
 __all__ = ["ConversionError", "check_out_dir", "convert_space", "edit_url"]

@@ -34,6 +34,7 @@ from dagster import (
 from pydantic import Field
 
 from docmost_pipeline.alerts import redact
+from docmost_pipeline.convert.document.load import DOCUMENTS_DIR
 from docmost_pipeline.convert.space import convert_space
 from docmost_pipeline.defs.checks import tree_check_results, tree_check_specs
 from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
@@ -277,7 +278,9 @@ def extracted_markdown(context: AssetExecutionContext, raw_export: RawExportRef,
 
 POSTPROCESSED_TREE_DESCRIPTION = """\
 The converted Docusaurus docs tree of the space, in staging: MDX-safe Markdown, slugged file names,
-attachments, `_category_.json` files.
+attachments, `_category_.json` files. What Docmost's Markdown export loses (media players, merged cells, open
+details, colours, embeds, ...) is rendered from each page's own document when the extraction holds them
+(`documents/`); `document_nodes` counts those nodes per type.
 
 Blocking checks run on it before anything is published; a failed check keeps the previous version live.
 """
@@ -316,9 +319,12 @@ def convert_extracted(context: AssetExecutionContext, extracted: ExtractedRef, o
     slug = context.partition_key
     tree_dir = fresh_dir(output.work_dirs.staging(slug, context.run.run_id)) / "tree"
     started = time.monotonic()
+    # the pages' own documents, when the extraction fetched them (what the Markdown export lost is rendered from them)
+    documents = Path(extracted.dir) / DOCUMENTS_DIR
     report = convert_space(ExtractedExport.load(Path(extracted.dir)), tree_dir, space_slug=slug,
                            space_name=extracted.space.name, base_url=output.base_url,
-                           public_url=extracted.public_url, cache_path=output.work_dirs.page_cache(slug))
+                           public_url=extracted.public_url, cache_path=output.work_dirs.page_cache(slug),
+                           documents_dir=documents if documents.is_dir() else None)
     seconds = time.monotonic() - started
     ref = TreeRef(space=extracted.space, tree_dir=str(tree_dir), extract_dir=extracted.dir,
                   raw_dir=extracted.raw_dir, empty=extracted.empty, pages=int(report.pages_written),
@@ -336,6 +342,7 @@ def convert_extracted(context: AssetExecutionContext, extracted: ExtractedRef, o
         "warnings": len(report.warnings),
         "warnings_table": MetadataValue.md(markdown_table(warnings_rows, ["page", "kind", "message"])),
         "warning_counts": MetadataValue.json(report.warning_counts()),
+        "document_nodes": MetadataValue.json(report.document_node_counts()),
         "bytes": _tree_bytes(tree_dir),
         "conversion_seconds": round(seconds, 3),
         "empty_space": extracted.empty,

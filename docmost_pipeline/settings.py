@@ -288,7 +288,12 @@ def normalise_postgres_url(url: str) -> str:
                             "postgresql+psycopg2 only)")
     if not parts.hostname or not parts.path.strip("/"):
         raise SettingsError(f"DAGSTER_POSTGRES_URL={shown!r}: {_PG_URL_FORM} (host and database name required)")
-    return urlunsplit(parts._replace(scheme="postgresql+psycopg2"))
+    netloc = parts.netloc
+    if parts.password is not None:
+        # an "@" (or ":") left unencoded in the password: urlsplit reads it right, libpq and SQLAlchemy do not
+        password = quote(parts.password, safe="%!$&'()*+,;=~")
+        netloc = f"{parts.username}:{password}@{netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg2", netloc=netloc))
 
 
 def _postgres_from_parts(env: Mapping[str, str]) -> str:

@@ -111,6 +111,21 @@ def sync_space(slug: str, *, full: bool = False, instance=None) -> tuple[bool, s
         return _summary(slug, result, time.monotonic() - started)
 
 
+def storage_mismatch(settings, instance) -> str | None:
+    """Why ``instance`` is not the Postgres-backed instance the settings ask for (None: it is, or none is asked):
+    runs recorded in a SQLite (or throwaway) instance beside a Postgres deployment would be invisible to it."""
+    if settings.postgres_url is None:
+        return None
+    from dagster_postgres import PostgresRunStorage
+
+    if isinstance(instance.run_storage, PostgresRunStorage):
+        return None
+    home = os.environ.get("DAGSTER_HOME")
+    where = f"DAGSTER_HOME={home} stores runs in SQLite" if home else "DAGSTER_HOME is not set"
+    return (f"DAGSTER_POSTGRES_URL/DAGSTER_PG_HOST is set but {where}: point DAGSTER_HOME at the instance that "
+            "`docmost-pipeline serve` (or `make run`) writes for Postgres")
+
+
 def run(args) -> int:
     from dagster import DagsterInstance
 
@@ -143,6 +158,10 @@ def run(args) -> int:
         else:
             instance = stack.enter_context(DagsterInstance.ephemeral())
         stack.callback(close_cached_clients)
+        mismatch = storage_mismatch(settings, instance)
+        if mismatch:
+            print(f"configuration error: {mismatch}", file=sys.stderr)
+            return 2
         try:
             spaces = resources["docmost"].get_client().list_spaces()
         except Exception as exc:  # a login or connection problem: one clear line, no traceback, no secret

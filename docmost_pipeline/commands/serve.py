@@ -37,22 +37,23 @@ def register(subparsers) -> None:
     _address(code, "", CODE_SERVER)
 
     web = processes.add_parser("webserver", help="dagster-webserver (UI, GraphQL) over the code server")
-    _address(web, "", WEBSERVER)
+    _address(web, "", (WEBSERVER[0], None))
     _address(web, "code-server-", CODE_SERVER)
 
     daemon = processes.add_parser("daemon", help="dagster-daemon run (queue, sensors, schedules, monitoring, retries)")
     _address(daemon, "code-server-", CODE_SERVER)
 
     every = processes.add_parser("all", help="the three above as child processes (make serve); Ctrl-C stops them")
-    _address(every, "", WEBSERVER)
+    _address(every, "", (WEBSERVER[0], None))
     _address(every, "code-server-", CODE_SERVER)
     parser.set_defaults(func=run)
 
 
-def _address(parser, prefix: str, default: tuple[str, int]) -> None:
+def _address(parser, prefix: str, default: tuple[str, int | None]) -> None:
     name = prefix.rstrip("-").replace("-", " ") or "this server"
+    port = default[1] if default[1] is not None else "DAGSTER_PORT, else 3030"
     parser.add_argument(f"--{prefix}host", default=default[0], help=f"host of {name} (default {default[0]})")
-    parser.add_argument(f"--{prefix}port", type=int, default=default[1], help=f"port of {name} (default {default[1]})")
+    parser.add_argument(f"--{prefix}port", type=int, default=default[1], help=f"port of {name} (default {port})")
 
 
 def dagster_command(args, dagster_home: Path) -> list[str]:
@@ -89,6 +90,8 @@ def prepare(args) -> tuple[Path, dict[str, str]] | str:
     # the processes run in DAGSTER_HOME (below): a relative OUTPUT_DIR is taken from where the command was started
     env["OUTPUT_DIR"] = str(settings.output_dir.resolve())
     env.setdefault("MAX_CONCURRENT_EXPORTS", str(settings.max_concurrent_exports))
+    if getattr(args, "port", 0) is None:
+        args.port = settings.dagster_port  # the webserver's
     write_instance_settings(dagster_home, settings, env, writer=f"docmost-pipeline serve {args.process}")
     if args.process in ("webserver", "daemon", "all"):
         write_grpc_workspace(dagster_home, args.code_server_host, args.code_server_port)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -67,15 +68,22 @@ def test_the_code_location_runs_a_sync_on_postgres_storage(tmp_path, postgres_cl
 
 
 def test_docmost_pipeline_sync_records_its_runs_in_postgres(tmp_path, postgres_cluster, docmost_server):
+    """Without DAGSTER_HOME (a temporary one over the Postgres), then with the DAGSTER_HOME the serve commands write."""
     url = postgres_cluster.create_database("cli").replace("postgres@", f"postgres:{PASSWORD}@")
     home = postgres_home(tmp_path / "home", url)
     env = project_env(home, tmp_path / "output", docmost_server, DAGSTER_POSTGRES_URL=url)
-    synced = subprocess.run([str(BIN / "docmost-pipeline"), "sync", "collisions"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert synced.returncode == 0, synced.stdout + synced.stderr
-    assert synced.stdout.startswith("collisions: published")
-    assert PASSWORD not in synced.stdout + synced.stderr
-    assert postgres_cluster.query("cli", "SELECT status FROM runs WHERE partition = 'collisions'") == [("SUCCESS",)]
+    without_home = {k: v for k, v in env.items() if k != "DAGSTER_HOME"}
+    lines = []
+    for run_env in (without_home, env):
+        synced = subprocess.run([str(BIN / "docmost-pipeline"), "sync", "collisions"], cwd=tmp_path, env=run_env,
+                                capture_output=True, text=True, timeout=300)
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+        assert PASSWORD not in synced.stdout + synced.stderr
+        lines.append(synced.stdout.splitlines()[0])
+    assert lines[0].startswith("collisions: published") and lines[1].startswith("collisions: unchanged"), lines
+    statuses = postgres_cluster.query("cli", "SELECT status FROM runs WHERE partition = 'collisions'")
+    assert statuses == [("SUCCESS",), ("SUCCESS",)]
+    assert not list(Path(tempfile.gettempdir()).glob("docmost-sync-home-*"))
 
 
 def test_docmost_pipeline_sync_refuses_an_instance_that_is_not_on_the_configured_postgres(tmp_path,
@@ -91,7 +99,9 @@ def test_docmost_pipeline_sync_refuses_an_instance_that_is_not_on_the_configured
                             capture_output=True, text=True, timeout=300)
     assert synced.returncode == 2
     [line] = synced.stderr.splitlines()
-    assert line.startswith("configuration error: DAGSTER_POSTGRES_URL/DAGSTER_PG_HOST is set but DAGSTER_HOME=")
+    assert line == (f"configuration error: DAGSTER_POSTGRES_URL/DAGSTER_PG_HOST is set but DAGSTER_HOME={home} stores "
+                    "runs in SQLite: point DAGSTER_HOME at the instance `docmost-pipeline serve` (or `make run`) "
+                    "writes for Postgres, or unset it")
     assert PASSWORD not in synced.stdout + synced.stderr
     assert not (tmp_path / "output" / "collisions").exists()
 
@@ -105,3 +115,18 @@ def test_a_bad_postgres_url_is_one_line_without_the_password(tmp_path, docmost_s
     assert synced.stderr.splitlines() == [
         "configuration error: DAGSTER_POSTGRES_URL='postgresql+asyncpg://postgres:***@127.0.0.1/db': expected a URL "
         "like postgresql://user:password@host:5432/dbname (driver: postgresql or postgresql+psycopg2 only)"]
+
+
+def test_the_postgres_parts_reach_the_same_storage(tmp_path, postgres_cluster, monkeypatch):
+    postgres_cluster.create_database("parts")
+    env = {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(postgres_cluster.port), "DAGSTER_PG_USER": "postgres",
+           "DAGSTER_PG_PASSWORD": PASSWORD, "DAGSTER_PG_DB": "parts"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    home = tmp_path / "home"
+    home.mkdir()
+    write_instance_settings(home, load_settings(env), env)
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance.run_storage, PostgresRunStorage)
+        instance.add_dynamic_partitions("docmost_spaces", ["collisions"])
+    assert postgres_cluster.query("parts", "SELECT partition FROM dynamic_partitions") == [("collisions",)]

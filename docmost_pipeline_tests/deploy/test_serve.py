@@ -3,10 +3,11 @@
 instance stores everything in a real PostgreSQL 15 database (a plain ``postgresql://`` URL with a password).
 
 The tests share the three processes and run in file order: health probes, a sync of every space of the Docmost test
-server launched through the webserver's GraphQL API (a partition backfill, plus a second run for one space) under the
-queue limits, a run worker SIGKILLed mid-export and retried, a daemon restarted mid-run, then SIGTERM to each process
-(clean exit, nothing left behind) and each probe failing once its process is down. The Docmost test server answers
-space exports after a delay, so runs last long enough to overlap, to be killed, or to outlive a daemon restart.
+server launched through the webserver's GraphQL API (``launchRun``: one run per space, and a second one for one
+space) under the queue limits, a run worker SIGKILLed mid-export and retried, a daemon restarted mid-run, then SIGTERM
+to each process (clean exit, nothing left behind) and each probe failing once its process is down. The Docmost test
+server answers space exports after a delay, so runs last long enough to overlap, to be killed, or to outlive a daemon
+restart.
 """
 
 from __future__ import annotations
@@ -37,9 +38,6 @@ LAUNCH_RUN = """
 mutation Launch($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message }
   ... on RunConfigValidationInvalid { errors { message } } } }"""
-LAUNCH_BACKFILL = """
-mutation Backfill($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
-  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 SENSOR_TICKS = """
 query Ticks($selector: SensorSelector!) { sensorOrError(sensorSelector: $selector) {
   __typename ... on Sensor { sensorState { ticks(limit: 1) { status } } } } }"""
@@ -198,22 +196,19 @@ def test_a_sync_launched_through_graphql_publishes_every_space_within_the_queue_
              ["ticks"], 90, "the change sensor's first tick", interval=1)
     deployment.instance.add_dynamic_partitions("docmost_spaces", list(RECORDED_SPACES))
     deployment.docmost.faults.delay(EXPORT, 4)
-    backfill = deployment.graphql(LAUNCH_BACKFILL, {"params": {
-        "selector": {"partitionSetName": "sync_space_partition_set", "repositorySelector": LOCATION},
-        "partitionNames": list(RECORDED_SPACES), "fromFailure": False}})["launchPartitionBackfill"]
-    assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+    # one run per space, as the Jobs -> sync_space launchpad (or a backfill) queues them, and a second for Collisions
+    first_runs = [deployment.launch(space) for space in RECORDED_SPACES]
     second_collisions = deployment.launch("collisions")
 
     def all_finished():
         runs = [run for space in RECORDED_SPACES for run in deployment.runs(space)]
         return len(runs) == len(RECORDED_SPACES) + 1 and all(run.status in FINISHED for run in runs) and runs
 
-    runs = wait_for(all_finished, 300, "the backfill's runs and the second Collisions run",
+    runs = wait_for(all_finished, 300, "a run per space and the second Collisions run",
                     daemon=None, interval=1)
     deployment.docmost.faults.reset()
     assert {run.status for run in runs} == {DagsterRunStatus.SUCCESS}
-    assert second_collisions in {run.run_id for run in runs}
-    assert sum(1 for run in runs if run.tags.get("dagster/backfill") == backfill["backfillId"]) == 5
+    assert {run.run_id for run in runs} == {*first_runs, second_collisions}
     records = {r.dagster_run.run_id: r for r in deployment.instance.get_run_records(
         RunsFilter(run_ids=[run.run_id for run in runs]))}
     spans = {run_id: (record.start_time, record.end_time) for run_id, record in records.items()}

@@ -2,8 +2,8 @@
 serve``): ``dagster.yaml`` (the Dagster instance) and, for the production processes, ``workspace.yaml`` (the code
 server to load).
 
-``dagster.yaml`` is the repository's ``dagster.yaml`` (one file for every way of running: run queue, run
-monitoring, run retries) with the run queue limit written as a number and, when DAGSTER_POSTGRES_URL or
+``dagster.yaml`` is the repository's ``dagster.yaml`` (``docmost_pipeline/dagster.yaml``, package data, linked from the
+repository's root; one file for every way of running: run queue, run monitoring, run retries) with the run queue limit written as a number and, when DAGSTER_POSTGRES_URL or
 DAGSTER_PG_HOST is set, a ``storage:`` block for Postgres (:mod:`docmost_pipeline.defs.storage`) whose URL, or
 parts, are ``{env: ...}`` references: no secret is written to disk. Without them the instance stays on SQLite under
 DAGSTER_HOME. Pure Python (no Dagster import).
@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 from docmost_pipeline.settings import Settings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = REPO_ROOT / "dagster.yaml"
+# package data (the repository's dagster.yaml links here), so an installed wheel has it too
+TEMPLATE = Path(__file__).resolve().parent / "dagster.yaml"
 LOCATION_NAME = "docmost_pipeline"
 _RUN_QUEUE_LIMIT = re.compile(r"max_concurrent_runs:\s*\n\s*env:\s*MAX_CONCURRENT_EXPORTS\s*\n")
 _STORAGE_CLASS = ("docmost_pipeline.defs.storage", "PostgresStorage")

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from docmost_pipeline.instance import REPO_ROOT, write_grpc_workspace, write_instance_settings
+from docmost_pipeline.instance import TEMPLATE, write_grpc_workspace, write_instance_settings
 from docmost_pipeline.settings import load_settings
 
 SECRET = "pg-top@secret"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def written(tmp_path: Path, env: dict[str, str]) -> tuple[str, dict]:
@@ -74,3 +75,7 @@ def test_dagster_packages_are_pinned_to_one_release_and_installed_so():
                     "dagster-postgres": library}
     for name, pinned in pins.items():
         assert version(name) == pinned, f"{name} {version(name)} installed, {pinned} pinned: run make install"
+
+
+def test_the_repository_dagster_yaml_is_the_packaged_template():
+    assert (REPO_ROOT / "dagster.yaml").resolve() == TEMPLATE

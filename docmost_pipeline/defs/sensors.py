@@ -62,6 +62,7 @@ from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
 from docmost_pipeline.syncstate import live_source, source_digest
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
+WILL_RETRY_TAG = "dagster/will_retry"  # set on a failed run when the run retries (dagster.yaml) will launch it again
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
 
@@ -285,9 +286,13 @@ def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, 
 
 def handle_run_failure(instance: DagsterInstance, run: DagsterRun, step_failures, run_failure_message: str | None,
                        alerts: AlertResource, secrets: list[str], log) -> bool:
-    """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted)."""
+    """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted, or the
+    daemon's run retries will launch it again: its last attempt is the one alerted, see docs/deploy.md)."""
     alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
     if _kv_get(instance, alerted_key) or not is_pipeline_run(instance, run):
+        return False
+    if run.tags.get(WILL_RETRY_TAG) == "true":
+        log.info(f"run {run.run_id} failed and will be retried: no alert for this attempt")
         return False
     step, summary, attempts = _failure_details(instance, run, step_failures, run_failure_message, secrets)
     space = run.tags.get(PARTITION_TAG)

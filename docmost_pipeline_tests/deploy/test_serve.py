@@ -27,7 +27,8 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 
 from docmost_pipeline import publish
 from docmost_pipeline.emulator import DocmostTestServer
-from docmost_pipeline_tests.dagster_support import RECORDED_SPACES, free_port, most_at_once, project_env, wait_for
+from docmost_pipeline_tests.dagster_support import (RECORDED_SPACES, WebhookReceiver, free_port, most_at_once,
+                                                    project_env, wait_for)
 
 BIN = Path(sys.executable).parent
 PASSWORD = "pg-s3cret@word"
@@ -59,6 +60,7 @@ class Deployment:
     output: Path
     env: dict[str, str]
     docmost: DocmostTestServer
+    alerts: WebhookReceiver
     instance: DagsterInstance
     web_port: int
     code_port: int
@@ -146,16 +148,17 @@ def deployment(tmp_path_factory, postgres_cluster):
     url = postgres_cluster.create_database("serve").replace("postgres@", f"postgres:{PASSWORD}@")
     docmost = DocmostTestServer()
     docmost.start()
+    alerts = WebhookReceiver().__enter__()
     home, output, logs = root / "home", root / "output", root / "logs"
     logs.mkdir()
     web_port, code_port = free_port(), free_port()
     env = project_env(home, output, docmost, DAGSTER_POSTGRES_URL=url, MAX_CONCURRENT_EXPORTS="2",
                       # no sensor requests runs of its own: discovery selects no space, the change sensor ticks once
                       DOCMOST_SPACES_EXCLUDE="*", CHANGE_POLL_INTERVAL="1h", DISCOVERY_INTERVAL="1h",
-                      DAGSTER_WEBSERVER_URL=f"http://127.0.0.1:{web_port}")
+                      DAGSTER_WEBSERVER_URL=f"http://127.0.0.1:{web_port}", ALERT_WEBHOOK_URLS=f"{alerts.url}/hook")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_POSTGRES_URL", url)
-        deployment = Deployment(home, output, env, docmost, None, web_port, code_port, logs)
+        deployment = Deployment(home, output, env, docmost, alerts, None, web_port, code_port, logs)
         try:
             deployment.serve("code-server", "--port", str(code_port))
             wait_for(lambda: code_server_health(code_port).returncode == 0, 120, "the code server's health check",
@@ -174,6 +177,7 @@ def deployment(tmp_path_factory, postgres_cluster):
                     process.popen.wait()
             if deployment.instance is not None:
                 deployment.instance.dispose()
+            alerts.__exit__(None, None, None)
             docmost.stop()
 
 
@@ -261,6 +265,11 @@ def test_a_run_worker_killed_mid_export_is_retried_to_success_and_publishes_once
     assert not problems, problems[:5]
     messages = [e.message or "" for e in deployment.instance.all_logs(run_id)]
     assert any("Run execution process for" in m for m in messages), "the code server did not report the death"
+    # the failure sensor saw the killed run, and did not alert it: it was going to be retried (and then succeeded)
+    assert deployment.instance.get_run_by_id(run_id).tags.get("dagster/will_retry") == "true"
+    wait_for(lambda: any('"docmost_failure_alerts" acted on run status FAILURE' in (e.message or "")
+                         for e in deployment.instance.all_logs(run_id)), 120, "the failure sensor", interval=1)
+    assert deployment.alerts.posts == []
     # the retry exported the whole space again (full) and found the tree identical to the live one: no new version
     [after] = publish.status(deployment.output, "collisions")
     assert (after.live_version, after.kept_versions) == (before.live_version, [])

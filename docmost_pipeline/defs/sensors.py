@@ -62,7 +62,9 @@ from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
 from docmost_pipeline.syncstate import live_source, source_digest
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
-WILL_RETRY_TAG = "dagster/will_retry"  # set on a failed run when the run retries (dagster.yaml) will launch it again
+# set on a failed run by Dagster when its run retries (dagster.yaml) mean to launch it again; the alert says so (the
+# retry may still not happen: a run of a code location the daemon does not know is not relaunched)
+WILL_RETRY_TAG = "dagster/will_retry"
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
 
@@ -286,18 +288,15 @@ def _failure_details(instance: DagsterInstance, run: DagsterRun, step_failures, 
 
 def handle_run_failure(instance: DagsterInstance, run: DagsterRun, step_failures, run_failure_message: str | None,
                        alerts: AlertResource, secrets: list[str], log) -> bool:
-    """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted, or the
-    daemon's run retries will launch it again: its last attempt is the one alerted, see docs/deploy.md)."""
+    """Post the failure alert for ``run`` once; returns True when it was posted now (False: already alerted)."""
     alerted_key = _ALERTED_KEY.format(run_id=run.run_id)
     if _kv_get(instance, alerted_key) or not is_pipeline_run(instance, run):
-        return False
-    if run.tags.get(WILL_RETRY_TAG) == "true":
-        log.info(f"run {run.run_id} failed and will be retried: no alert for this attempt")
         return False
     step, summary, attempts = _failure_details(instance, run, step_failures, run_failure_message, secrets)
     space = run.tags.get(PARTITION_TAG)
     alert = FailureAlert(space=space, job_name=run.job_name, run_id=run.run_id, failed_step=step,
-                         error_summary=summary, attempts=attempts, link=run_url(alerts.webserver_url, run.run_id))
+                         error_summary=summary, attempts=attempts, link=run_url(alerts.webserver_url, run.run_id),
+                         will_retry=run.tags.get(WILL_RETRY_TAG) == "true")
     # Mark first: a crash while posting must not lead to the same alert twice.
     _kv_set(instance, alerted_key, "failure")
     _kv_set(instance, _STATE_KEY.format(subject=_subject(run)), f"failed:{run.run_id}")

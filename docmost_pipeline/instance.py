@@ -2,11 +2,11 @@
 serve``): ``dagster.yaml`` (the Dagster instance) and, for the production processes, ``workspace.yaml`` (the code
 server to load).
 
-``dagster.yaml`` is the repository's ``dagster.yaml`` (``docmost_pipeline/dagster.yaml``, package data, linked from the
-repository's root; one file for every way of running: run queue, run monitoring, run retries) with the run queue limit written as a number and, when DAGSTER_POSTGRES_URL or
-DAGSTER_PG_HOST is set, a ``storage:`` block for Postgres (:mod:`docmost_pipeline.defs.storage`) whose URL, or
-parts, are ``{env: ...}`` references: no secret is written to disk. Without them the instance stays on SQLite under
-DAGSTER_HOME. Pure Python (no Dagster import).
+``dagster.yaml`` is the repository's ``dagster.yaml`` (``docmost_pipeline/dagster.yaml``, package data, linked from
+the repository's root; one file for every way of running: run queue, run monitoring, run retries) with the run queue
+limit written as a number and, when DAGSTER_POSTGRES_URL or DAGSTER_PG_HOST is set, a ``storage:`` block for Postgres
+(:mod:`docmost_pipeline.defs.storage`) whose URL, or parts, are ``{env: ...}`` references: no secret is written to
+disk. Without them the instance stays on SQLite under DAGSTER_HOME. Pure Python (no Dagster import).
 """
 
 from __future__ import annotations

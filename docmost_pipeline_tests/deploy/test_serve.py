@@ -280,7 +280,7 @@ def test_a_daemon_restarted_mid_run_starts_no_second_run_for_the_space(deploymen
     daemon = deployment.processes["daemon"]
     runs_before = len(deployment.runs("engineering"))
     [before] = publish.status(deployment.output, "engineering")
-    deployment.docmost.faults.delay(EXPORT, 10, times=1)
+    deployment.docmost.faults.delay(EXPORT, 15, times=1)  # outlasts a slow daemon stop on a loaded machine
     try:
         run_id = deployment.launch("engineering", full=True)
         deployment.wait_for_status(run_id, {DagsterRunStatus.STARTED})

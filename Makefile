@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test site clean bench debian-packages
+.PHONY: install run serve test site clean bench debian-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ debian-packages:
 # devrun writes $(DAGSTER_HOME)/dagster.yaml from dagster.yaml at every start (the run queue limit as a number).
 run: $(STAMP)
 	$(BIN)/python -m docmost_pipeline.devrun $(if $(DAGSTER_PORT),--port $(DAGSTER_PORT))
+
+# The production processes (docs/deploy.md): code server (gRPC, 127.0.0.1:4000), webserver (127.0.0.1:3030 or
+# DAGSTER_PORT) and daemon, as separate processes over DAGSTER_HOME; Ctrl-C (or SIGTERM) stops all three.
+serve: $(STAMP)
+	$(BIN)/docmost-pipeline serve all $(if $(DAGSTER_PORT),--port $(DAGSTER_PORT))
 
 test: $(STAMP) debian-packages
 	$(BIN)/python -m pytest

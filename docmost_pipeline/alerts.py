@@ -63,6 +63,7 @@ class FailureAlert:
     error_summary: str
     attempts: int
     link: str
+    will_retry: bool = False  # the daemon's run retries (dagster.yaml) launch the run again
 
 
 def failure_text(alert: FailureAlert) -> str:
@@ -72,7 +73,8 @@ def failure_text(alert: FailureAlert) -> str:
         f":red_circle: Docmost sync failed for {subject}\n"
         f"Failed step: {alert.failed_step or 'unknown'} ({attempts})\n"
         f"Error: {alert.error_summary}\n"
-        f"Run: {alert.link}"
+        + ("Retrying: Dagster launches the run again\n" if alert.will_retry else "")
+        + f"Run: {alert.link}"
     )
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from docmost_pipeline.demo import DEMO_EMAIL, DEMO_PASSWORD, clear_demo, record_demo
+from docmost_pipeline.instance import write_instance_settings
 from docmost_pipeline.settings import SettingsError, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_RUN_QUEUE_LIMIT = re.compile(r"max_concurrent_runs:\s*\n\s*env:\s*MAX_CONCURRENT_EXPORTS\s*\n")
 
 
 def banner(lines: list[str]) -> str:
@@ -53,23 +52,6 @@ def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         process.kill()
         raise RuntimeError("the demo Docmost test server did not start (no base URL printed)")
     return process, base_url
-
-
-def write_instance_settings(dagster_home: Path, max_concurrent_exports: int) -> Path:
-    """``DAGSTER_HOME/dagster.yaml``: the project's ``dagster.yaml`` with the run queue limit written as a number.
-
-    Every process that loads the instance reads it, the Dagster CLI in another terminal too (``dagster job
-    backfill`` loads it to queue runs): with ``{env: MAX_CONCURRENT_EXPORTS}`` each of them would need the variable
-    set. Rewritten at every start, so a changed MAX_CONCURRENT_EXPORTS takes effect with the next ``make run``."""
-    text = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
-    rendered, count = _RUN_QUEUE_LIMIT.subn(f"max_concurrent_runs: {max_concurrent_exports}\n", text)
-    if count != 1:
-        raise RuntimeError(f"{REPO_ROOT / 'dagster.yaml'}: no `max_concurrent_runs: {{env: MAX_CONCURRENT_EXPORTS}}`")
-    header = (f"# Written by `make run` from {REPO_ROOT / 'dagster.yaml'} with MAX_CONCURRENT_EXPORTS="
-              f"{max_concurrent_exports}; rewritten at every start (edit that file, not this one).\n")
-    path = dagster_home / "dagster.yaml"
-    path.write_text(header + rendered, encoding="utf-8")
-    return path
 
 
 def stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
@@ -110,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     dagster_home = Path(env["DAGSTER_HOME"]).resolve()
     env["DAGSTER_HOME"] = str(dagster_home)
     dagster_home.mkdir(parents=True, exist_ok=True)
-    write_instance_settings(dagster_home, settings.max_concurrent_exports)
+    write_instance_settings(dagster_home, settings, env)
 
     demo: subprocess.Popen | None = None
     if not settings.docmost_configured:

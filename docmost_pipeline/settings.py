@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from croniter import croniter
 
@@ -251,6 +252,85 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     return lowered
 
 
+_PG_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg2"}
+_PG_URL_FORM = "expected a URL like postgresql://user:password@host:5432/dbname"
+_PG_PARTS = ("DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_USER", "DAGSTER_PG_PASSWORD", "DAGSTER_PG_DB")
+
+
+def redact_url_password(url: str) -> str:
+    """``url`` with the password of its user part replaced by ``***`` (for messages); the user part ends at the
+    last ``@`` before the host, as in :func:`urllib.parse.urlsplit`, so a password holding ``@`` is hidden whole."""
+    scheme, sep, rest = url.partition("//")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return f"{scheme}//{userinfo.split(':', 1)[0]}:***@{host}{slash}{tail}"
+
+
+def normalise_postgres_url(url: str) -> str:
+    """A Postgres URL for dagster-postgres: ``postgresql://`` and ``postgres://`` become ``postgresql+psycopg2://``.
+
+    SQLAlchemy 2.1 maps a plain ``postgresql://`` to the psycopg 3 driver, which is not installed (and with which
+    dagster-postgres fails on its first ``NOTIFY``); psycopg2 is the driver dagster-postgres is built and tested on.
+    Any other driver is refused. Raises SettingsError naming DAGSTER_POSTGRES_URL, password redacted."""
+    text = url.strip()
+    shown = redact_url_password(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise SettingsError(f"DAGSTER_POSTGRES_URL={shown!r}: {_PG_URL_FORM} (invalid port)") from None
+    if parts.scheme.lower() not in _PG_SCHEMES:
+        raise SettingsError(f"DAGSTER_POSTGRES_URL={shown!r}: {_PG_URL_FORM} (driver: postgresql or "
+                            "postgresql+psycopg2 only)")
+    if not parts.hostname or not parts.path.strip("/"):
+        raise SettingsError(f"DAGSTER_POSTGRES_URL={shown!r}: {_PG_URL_FORM} (host and database name required)")
+    netloc = parts.netloc
+    if parts.password is not None:
+        # an "@" (or ":") left unencoded in the password: urlsplit reads it right, libpq and SQLAlchemy do not
+        password = quote(parts.password, safe="%!$&'()*+,;=~")
+        netloc = f"{parts.username}:{password}@{netloc.rpartition('@')[2]}"
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg2", netloc=netloc))
+
+
+def _postgres_from_parts(env: Mapping[str, str]) -> str:
+    missing = [name for name in ("DAGSTER_PG_USER", "DAGSTER_PG_DB") if not env.get(name, "").strip()]
+    if missing:
+        raise SettingsError(f"{' and '.join(missing)}: required when DAGSTER_PG_HOST is set (Postgres storage)")
+    port = _int(env, "DAGSTER_PG_PORT", 5432, 1)
+    if port > 65535:
+        raise SettingsError(f"DAGSTER_PG_PORT={port}: expected a TCP port from 1 to 65535")
+    user = quote(env["DAGSTER_PG_USER"].strip(), safe="")
+    password = env.get("DAGSTER_PG_PASSWORD") or ""
+    userinfo = f"{user}:{quote(password, safe='')}" if password else user
+    return (f"postgresql+psycopg2://{userinfo}@{env['DAGSTER_PG_HOST'].strip()}:{port}/"
+            f"{quote(env['DAGSTER_PG_DB'].strip(), safe='')}")
+
+
+def postgres_url_setting(env: Mapping[str, str]) -> str | None:
+    """The Dagster instance's Postgres URL (psycopg2 driver) from DAGSTER_POSTGRES_URL or DAGSTER_PG_HOST/PORT/USER/
+    PASSWORD/DB; None (SQLite storage under DAGSTER_HOME) when neither is set. Setting both is an error."""
+    url = env.get("DAGSTER_POSTGRES_URL", "").strip()
+    host = env.get("DAGSTER_PG_HOST", "").strip()
+    if url and host:
+        raise SettingsError("DAGSTER_POSTGRES_URL and DAGSTER_PG_HOST: set one of them (the URL, or the "
+                            "DAGSTER_PG_* parts), not both")
+    if url:
+        return normalise_postgres_url(url)
+    return _postgres_from_parts(env) if host else None
+
+
+def postgres_password(url: str | None) -> str | None:
+    """The password in a Postgres URL (decoded), for redaction."""
+    if not url:
+        return None
+    password = urlsplit(url).password
+    return unquote(password) if password else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of the pipeline, validated. ``docmost_password`` is excluded from repr."""
@@ -292,6 +372,8 @@ class Settings:
     git_publish_username: str = "x-access-token"
     git_publish_token: str | None = field(default=None, repr=False)
     git_publish_push_attempts: int = 5
+    # the Dagster instance's storage: a postgresql+psycopg2:// URL (carries the password), None for SQLite
+    postgres_url: str | None = field(default=None, repr=False)
 
     @property
     def docmost_configured(self) -> bool:
@@ -299,7 +381,9 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in any output (for redaction)."""
-        return [s for s in (self.docmost_password, *self.alert_webhook_urls, self.git_publish_token) if s]
+        pg_password = postgres_password(self.postgres_url)
+        pg = [pg_password, quote(pg_password, safe="")] if pg_password else []
+        return [s for s in (self.docmost_password, *self.alert_webhook_urls, self.git_publish_token, *pg) if s]
 
 
 def read_environment(dotenv_path: Path | str | None = ".env") -> Mapping[str, str]:
@@ -381,6 +465,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         full_sync_every_seconds=_duration(env, "FULL_SYNC_EVERY", "24h"),
         incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
         **git_publish_settings(env),
+        postgres_url=postgres_url_setting(env),
     )
 
 

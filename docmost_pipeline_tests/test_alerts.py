@@ -38,6 +38,12 @@ def test_failure_text_names_space_step_error_attempts_and_link():
                                      link="http://127.0.0.1:3030/runs/r1"))
     for fragment in ("`engineering`", "raw_export", "HTTP 503", "4 attempts", "http://127.0.0.1:3030/runs/r1"):
         assert fragment in text
+    assert "Retrying" not in text
+    retried = failure_text(FailureAlert(space="engineering", job_name="sync_space", run_id="r1", failed_step=None,
+                                        error_summary="worker killed", attempts=1, link="http://x/runs/r1",
+                                        will_retry=True))
+    assert retried.splitlines()[-2:] == [
+        "Retrying: Dagster launches the run again", "Run: http://x/runs/r1"]
     assert "recovered" in recovery_text("engineering", "sync_space", "http://x/runs/r2")
     assert slack_payload("hi") == {"text": "hi"}
 

@@ -29,7 +29,8 @@ import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
 from docmost_pipeline.demo import record_demo
-from docmost_pipeline.devrun import write_instance_settings
+from docmost_pipeline.instance import write_instance_settings
+from docmost_pipeline.settings import load_settings
 from docmost_pipeline_tests.dagster_support import REPO, Daemon, project_env, wait_for
 
 RUNNABLE = "<!-- runnable -->"
@@ -200,7 +201,7 @@ def test_runnable_commands_of_the_readme_and_docs_work_beside_the_demo(tmp_path,
     scratch = scratch_checkout(tmp_path / "repo")
     home, output = scratch / ".dagster_home", scratch / "output"
     home.mkdir()
-    write_instance_settings(home, 2)  # as `make run` does at start
+    write_instance_settings(home, load_settings({"MAX_CONCURRENT_EXPORTS": "2"}), {})  # as `make run` does at start
     record_demo(output, docmost_server.base_url, os.getpid())  # this process serves the demo Docmost
     env = fresh_shell_env(scratch)
 

@@ -259,3 +259,51 @@ def test_git_publish_settings_errors_are_one_line_without_the_secret(env, messag
         load_settings({**BASE, **env})
     text = str(failed.value)
     assert message in text and "\n" not in text and "hunter2-Secret" not in text
+# --- Dagster's Postgres storage (DAGSTER_POSTGRES_URL or DAGSTER_PG_*) ---------------------------------------------
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("postgresql://dagster:pw@db:5432/dagster", "postgresql+psycopg2://dagster:pw@db:5432/dagster"),
+    ("postgres://dagster:pw@db/dagster?sslmode=require", "postgresql+psycopg2://dagster:pw@db/dagster?sslmode=require"),
+    ("postgresql+psycopg2://dagster@db/dagster", "postgresql+psycopg2://dagster@db/dagster"),
+    # an "@" left unencoded in the password is encoded (libpq and SQLAlchemy would read "word@db" as the host)
+    ("postgresql://dagster:pass@word@db/dagster", "postgresql+psycopg2://dagster:pass%40word@db/dagster"),
+])
+def test_a_postgres_url_is_normalised_to_the_psycopg2_driver(given, expected):
+    settings = load_settings({"DAGSTER_POSTGRES_URL": given})
+    assert settings.postgres_url == expected
+    assert "pass" not in repr(settings) and "postgres_url" not in repr(settings)
+
+
+def test_the_postgres_parts_make_the_same_url_with_the_default_port_and_the_password_encoded():
+    settings = load_settings({"DAGSTER_PG_HOST": "db", "DAGSTER_PG_USER": "dagster", "DAGSTER_PG_DB": "runs",
+                              "DAGSTER_PG_PASSWORD": "a@b/c:d"})
+    assert settings.postgres_url == "postgresql+psycopg2://dagster:a%40b%2Fc%3Ad@db:5432/runs"
+    assert {"a@b/c:d", "a%40b%2Fc%3Ad"} <= set(settings.secrets())
+    assert load_settings({}).postgres_url is None  # SQLite under DAGSTER_HOME
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DAGSTER_POSTGRES_URL": "mysql://u:topsecret@db/x"},
+     "DAGSTER_POSTGRES_URL='mysql://u:***@db/x': expected a URL like postgresql://user:password@host:5432/dbname "
+     "(driver: postgresql or postgresql+psycopg2 only)"),
+    ({"DAGSTER_POSTGRES_URL": "postgresql+psycopg://u:topsecret@db/x"},
+     "DAGSTER_POSTGRES_URL='postgresql+psycopg://u:***@db/x': expected a URL like "
+     "postgresql://user:password@host:5432/dbname (driver: postgresql or postgresql+psycopg2 only)"),
+    ({"DAGSTER_POSTGRES_URL": "postgresql://u:top@secret@db"},
+     "DAGSTER_POSTGRES_URL='postgresql://u:***@db': expected a URL like postgresql://user:password@host:5432/dbname "
+     "(host and database name required)"),
+    ({"DAGSTER_POSTGRES_URL": "postgresql://u:topsecret@db:port/x"},
+     "DAGSTER_POSTGRES_URL='postgresql://u:***@db:port/x': expected a URL like "
+     "postgresql://user:password@host:5432/dbname (invalid port)"),
+    ({"DAGSTER_PG_HOST": "db", "DAGSTER_PG_PASSWORD": "topsecret"},
+     "DAGSTER_PG_USER and DAGSTER_PG_DB: required when DAGSTER_PG_HOST is set (Postgres storage)"),
+    ({"DAGSTER_PG_HOST": "db", "DAGSTER_PG_USER": "u", "DAGSTER_PG_DB": "x", "DAGSTER_PG_PORT": "70000"},
+     "DAGSTER_PG_PORT=70000: expected a TCP port from 1 to 65535"),
+    ({"DAGSTER_PG_HOST": "db", "DAGSTER_POSTGRES_URL": "postgresql://u:topsecret@db/x"},
+     "DAGSTER_POSTGRES_URL and DAGSTER_PG_HOST: set one of them (the URL, or the DAGSTER_PG_* parts), not both"),
+])
+def test_a_bad_postgres_setting_is_one_line_naming_it_without_the_password(env, message):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    assert str(raised.value) == message
+    assert "secret" not in str(raised.value)

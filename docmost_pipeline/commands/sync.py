@@ -124,6 +124,34 @@ def sync_space(slug: str, *, full: bool = False, instance=None) -> tuple[bool, s
         return _summary(slug, result, time.monotonic() - started)
 
 
+def postgres_home(stack: ExitStack, settings) -> None:
+    """Without DAGSTER_HOME but with Postgres configured: a temporary DAGSTER_HOME over that Postgres (its runs are
+    recorded there, as the deployment's), for this process and the ones it starts; removed at the end."""
+    import tempfile
+    from pathlib import Path
+
+    from docmost_pipeline.instance import write_instance_settings
+
+    home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="docmost-sync-home-")))
+    write_instance_settings(home, settings, dict(os.environ), writer="docmost-pipeline sync")
+    os.environ["DAGSTER_HOME"] = str(home)
+    stack.callback(os.environ.pop, "DAGSTER_HOME", None)
+
+
+def storage_mismatch(settings, instance) -> str | None:
+    """Why ``instance`` is not the Postgres-backed instance the settings ask for (None: it is, or none is asked):
+    runs recorded in a SQLite (or throwaway) instance beside a Postgres deployment would be invisible to it."""
+    if settings.postgres_url is None:
+        return None
+    from dagster_postgres import PostgresRunStorage
+
+    if isinstance(instance.run_storage, PostgresRunStorage):
+        return None
+    return (f"DAGSTER_POSTGRES_URL/DAGSTER_PG_HOST is set but DAGSTER_HOME={os.environ.get('DAGSTER_HOME')} stores "
+            "runs in SQLite: point DAGSTER_HOME at the instance `docmost-pipeline serve` (or `make run`) writes for "
+            "Postgres, or unset it")
+
+
 def run(args) -> int:
     from dagster import DagsterInstance
 
@@ -151,11 +179,17 @@ def run(args) -> int:
     secrets = settings.secrets()
 
     with ExitStack() as stack:
+        if settings.postgres_url and not os.environ.get("DAGSTER_HOME"):
+            postgres_home(stack, settings)
         if os.environ.get("DAGSTER_HOME"):
             instance = stack.enter_context(DagsterInstance.get())
         else:
             instance = stack.enter_context(DagsterInstance.ephemeral())
         stack.callback(close_cached_clients)
+        mismatch = storage_mismatch(settings, instance)
+        if mismatch:
+            print(f"configuration error: {mismatch}", file=sys.stderr)
+            return 2
         try:
             spaces = resources["docmost"].get_client().list_spaces()
         except Exception as exc:  # a login or connection problem: one clear line, no traceback, no secret

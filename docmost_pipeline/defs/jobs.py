@@ -48,6 +48,9 @@ def spaces_in_progress(instance: DagsterInstance, keys: Iterable[str]) -> set[st
     return set(keys) & {record.dagster_run.tags.get(PARTITION_TAG) for record in records}
 
 
+SYNC_RETRY_TAGS = {"dagster/max_retries": "2", "dagster/retry_strategy": "ALL_STEPS"}
+
+
 # The four steps run one after another in the run worker's own process: the default multiprocess executor would
 # start one more Python process per step (each importing Dagster and the project) for no parallelism at all.
 sync_job = define_asset_job(
@@ -55,6 +58,9 @@ sync_job = define_asset_job(
     selection=AssetSelection.groups(GROUP_NAME),
     executor_def=in_process_executor,
     description="Export, extract, convert, check and publish one Docmost space (one partition = one space).",
+    # A run whose worker died (killed, out of memory) is run again by the daemon's run retries (dagster.yaml), whole:
+    # a new run starts from a fresh export check, publishing is idempotent, and nothing of the dead run is reused.
+    tags=SYNC_RETRY_TAGS,
 )
 
 

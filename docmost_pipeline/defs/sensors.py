@@ -62,6 +62,9 @@ from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
 from docmost_pipeline.syncstate import live_source, source_digest
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
+# set on a failed run by Dagster when its run retries (dagster.yaml) mean to launch it again; the alert says so (the
+# retry may still not happen: a run of a code location the daemon does not know is not relaunched)
+WILL_RETRY_TAG = "dagster/will_retry"
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
 
@@ -293,7 +296,8 @@ def handle_run_failure(instance: DagsterInstance, run: DagsterRun, step_failures
     step, summary, attempts = _failure_details(instance, run, step_failures, run_failure_message, secrets)
     space = run.tags.get(PARTITION_TAG)
     alert = FailureAlert(space=space, job_name=run.job_name, run_id=run.run_id, failed_step=step,
-                         error_summary=summary, attempts=attempts, link=run_url(alerts.webserver_url, run.run_id))
+                         error_summary=summary, attempts=attempts, link=run_url(alerts.webserver_url, run.run_id),
+                         will_retry=run.tags.get(WILL_RETRY_TAG) == "true")
     # Mark first: a crash while posting must not lead to the same alert twice.
     _kv_set(instance, alerted_key, "failure")
     _kv_set(instance, _STATE_KEY.format(subject=_subject(run)), f"failed:{run.run_id}")

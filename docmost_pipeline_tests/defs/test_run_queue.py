@@ -21,7 +21,7 @@ from pathlib import Path
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
-from docmost_pipeline_tests.dagster_support import stop_daemon
+from docmost_pipeline_tests.dagster_support import most_at_once, stop_daemon
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,16 +35,6 @@ RUNS = [
     ("00000000-0000-4000-8000-000000000004", "general"),
 ]
 FINISHED = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
-
-
-def most_at_once(intervals: list[tuple[float, float]]) -> int:
-    """The largest number of intervals holding one instant (an end and a start at the same instant do not meet)."""
-    edges = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
-    running = peak = 0
-    for _, step in edges:
-        running += step
-        peak = max(peak, running)
-    return peak
 
 
 def test_daemon_runs_one_run_per_space_and_at_most_max_concurrent_exports(tmp_path, docmost_server, monkeypatch):

@@ -50,7 +50,9 @@ def test_a_run_worker_killed_mid_step_fails_its_run_and_is_alerted_with_the_step
             instance.add_dynamic_partitions(SPACES_PARTITIONS.name, ["collisions"])
             launched = subprocess.run(
                 [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", "sync_space",
-                 "--run-id", RUN_ID, "--tags", json.dumps({"dagster/partition": "collisions"})],
+                 "--run-id", RUN_ID,
+                 # no run retry (dagster.yaml retries a crashed sync twice, each retry crashing here too)
+                 "--tags", json.dumps({"dagster/partition": "collisions", "dagster/max_retries": "0"})],
                 cwd=home, env=env, capture_output=True, text=True, timeout=180)
             assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
 

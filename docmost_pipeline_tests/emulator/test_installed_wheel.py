@@ -36,8 +36,10 @@ PROBE = """
 import importlib.util, json, sys
 import docmost_pipeline, docmost_pipeline.emulator
 from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
+from docmost_pipeline.instance import TEMPLATE
 print(json.dumps({"package": docmost_pipeline.__file__, "emulator": docmost_pipeline.emulator.__file__,
                   "recordings": str(RECORDINGS_DIR), "sys_path": sys.path,
+                  "instance_template": str(TEMPLATE) if TEMPLATE.is_file() else None,
                   "tests_importable": importlib.util.find_spec("docmost_pipeline_tests") is not None}))
 """
 
@@ -90,6 +92,8 @@ def test_wheel_install_serves_the_recordings_without_the_checkout(tmp_path):
     found = json.loads(probe.stdout)
     assert is_within(found["package"], site) and is_within(found["emulator"], site), found
     assert is_within(found["recordings"], site), found
+    # the serve commands write DAGSTER_HOME/dagster.yaml from the installed template (the container image)
+    assert found["instance_template"] and is_within(found["instance_template"], site), found
     # The checkout is not on sys.path, and the install is the only entry holding a docmost_pipeline package (the
     # test environment's editable install of the checkout is an import hook after sys.path, never consulted here).
     entries = [(elsewhere / entry).resolve() for entry in found["sys_path"]]  # relative entries: the probe's cwd

@@ -224,3 +224,13 @@ def test_dagster_port_sets_make_run_port_and_default_run_links():
     for bad in ("http", "0", "70000"):
         with pytest.raises(SettingsError, match="DAGSTER_PORT"):
             load_settings({"DAGSTER_PORT": bad})
+
+
+def test_site_dir_is_the_checkouts_site_unless_site_dir_names_another(tmp_path):
+    from pathlib import Path
+
+    from docmost_pipeline.settings import site_dir_setting
+
+    checkout_site = Path(__file__).resolve().parents[1] / "site"
+    assert site_dir_setting({}) == checkout_site and (checkout_site / "package.json").is_file()
+    assert site_dir_setting({"SITE_DIR": f" {tmp_path} "}) == tmp_path

@@ -3,7 +3,7 @@
 #
 #   entrypoint code-server [--host H] [--port P]      docmost-pipeline serve code-server ... (gRPC, default :4000)
 #   entrypoint webserver [--host H] [--port P] [--code-server-host H] [--code-server-port P]
-#   entrypoint daemon                                  docmost-pipeline serve daemon
+#   entrypoint daemon [--code-server-host H] [--code-server-port P]   docmost-pipeline serve daemon ...
 #   entrypoint site-builder --into DIR [--every SECONDS] [--once]
 #                                                      build the Docusaurus site over OUTPUT_DIR into DIR/current
 #                                                      whenever a space's live tree changes (for a static web server)

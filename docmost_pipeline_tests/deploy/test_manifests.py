@@ -125,8 +125,9 @@ def test_code_server_webserver_and_daemon_meet_on_the_code_server_port(compose):
     assert webserver[webserver.index("--code-server-host") + 1] == "code-server"
     assert webserver[webserver.index("--code-server-port") + 1] == port
     assert services["code-server"]["healthcheck"]["test"][-1] == port
-    # `serve daemon` takes the code server on 127.0.0.1: the daemon shares the code server's network namespace.
-    assert services["daemon"]["network_mode"] == "service:code-server"
+    daemon = services["daemon"]["command"]
+    assert daemon[daemon.index("--code-server-host") + 1] == "code-server"
+    assert daemon[daemon.index("--code-server-port") + 1] == port
 
 
 def test_compose_sets_only_variables_something_reads(compose):
@@ -274,10 +275,17 @@ def test_helm_run_queue_is_the_projects_run_queue(helm, deployment):
     assert queue["maxConcurrentRuns"] == int(exports)
 
 
-def test_helm_monitors_and_retries_runs(helm):
+def test_helm_monitors_and_retries_runs_as_the_project_does(helm):
+    """Run monitoring and retries as in the project's dagster.yaml (the `pgrun` branch of issue 11 adds them)."""
     daemon = helm["dagsterDaemon"]
-    assert daemon["runMonitoring"]["enabled"] is True
-    assert daemon["runRetries"]["enabled"] is True and daemon["runRetries"]["maxRetries"] >= 1
+    project = load(REPO / "dagster.yaml")
+    monitoring, retries = project["run_monitoring"], project["run_retries"]
+    assert daemon["runMonitoring"]["enabled"] is monitoring["enabled"] is True
+    assert daemon["runMonitoring"]["maxResumeRunAttempts"] == monitoring["max_resume_run_attempts"]
+    assert daemon["runMonitoring"]["startTimeoutSeconds"] >= monitoring["start_timeout_seconds"]
+    assert daemon["runRetries"]["enabled"] is retries["enabled"] is True
+    assert daemon["runRetries"]["maxRetries"] == retries["max_retries"]
+    assert daemon["runRetries"]["retryOnAssetOrOpFailure"] == retries["retry_on_asset_or_op_failure"]
 
 
 def test_helm_probes_are_the_processes_own_health_checks(helm, deployment):

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The docmost_pipeline image: one image for the code server, the webserver, the daemon, the run workers (Docker
 # Compose and the Dagster Helm chart's K8sRunLauncher) and the site builder. See docs/deploy.md.
 #

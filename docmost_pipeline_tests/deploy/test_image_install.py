@@ -4,7 +4,8 @@ command the Compose file and the Helm values run is run from that directory thro
 the probes watch are started for real on 127.0.0.1, and the site builder builds a published space.
 
 The roles `code-server`, `webserver` and `daemon` run `docmost-pipeline serve ...` (the `pgrun` branch of issue 11):
-test_compose_roles_answer_help needs that branch merged.
+test_compose_roles_answer_help and test_compose_services_run_as_processes_pass_their_healthchecks_and_publish (which
+also takes that branch's throwaway PostgreSQL cluster) need that branch merged.
 """
 
 from __future__ import annotations
@@ -23,17 +24,22 @@ import pytest
 import yaml
 
 from docmost_pipeline.publish import publish_tree
-from docmost_pipeline_tests.deploy.test_manifests import COMPOSE, HELM_VALUES, IMAGE_ROLES, REPO
+from docmost_pipeline_tests.deploy.test_manifests import COMPOSE, ENTRYPOINT, HELM_VALUES, IMAGE_ROLES, REPO
 
 pytestmark = pytest.mark.timeout(1500)
+
+
+# As in the site tests: DOCMOST_SKIP_SITE_TESTS=1 leaves the site out (no npm ci, no Docusaurus build).
+WITH_SITE = os.environ.get("DOCMOST_SKIP_SITE_TESTS") != "1"
 
 
 @pytest.fixture(scope="module")
 def prefix(tmp_path_factory) -> Path:
     """A fresh install of this checkout, as `RUN deploy/image/install.sh /src /opt/docmost` does (with the site)."""
     prefix = tmp_path_factory.mktemp("image") / "opt-docmost"
-    result = subprocess.run(["bash", str(REPO / "deploy" / "image" / "install.sh"), str(REPO), str(prefix)],
-                            capture_output=True, text=True, timeout=1200, env={**os.environ, "PYTHON": sys.executable})
+    command = ["bash", str(REPO / "deploy" / "image" / "install.sh"), str(REPO), str(prefix)]
+    result = subprocess.run(command + ([] if WITH_SITE else ["--without-site"]), capture_output=True, text=True,
+                            timeout=1200, env={**os.environ, "PYTHON": sys.executable})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return prefix
 
@@ -176,6 +182,7 @@ def test_secret_files_become_the_variables_and_never_show(prefix, image_env, tmp
     assert missing.returncode == 2 and "DAGSTER_PG_PASSWORD_FILE=/nonexistent: not a readable file" in missing.stderr
 
 
+@pytest.mark.skipif(not WITH_SITE, reason="DOCMOST_SKIP_SITE_TESTS=1")
 def test_site_builder_builds_the_published_spaces_and_serves_them_from_current(prefix, image_env, tmp_path):
     tree = tmp_path / "tree"
     tree.mkdir()
@@ -192,3 +199,84 @@ def test_site_builder_builds_the_published_spaces_and_serves_them_from_current(p
     assert "Served text of the page." in page.read_text(encoding="utf-8")
     assert [p.name for p in (into / "builds").iterdir()] == [Path(os.readlink(into / "current")).name]
     assert entrypoint(prefix, "probe", "site-builder", str(into), env=image_env).returncode == 0
+
+
+def interpolate(value: object, values: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME:?message}` (what compose.yaml uses) from ``values``."""
+    def one(match: re.Match) -> str:
+        name, operator, rest = match.group(1), match.group(2) or "", match.group(3) or ""
+        if values.get(name):
+            return values[name]
+        assert operator != ":?", f"{name} is required: {rest}"
+        return rest
+    return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, str(value))
+
+
+def test_compose_services_run_as_processes_pass_their_healthchecks_and_publish(
+        prefix, tmp_path, postgres_cluster, docmost_server):
+    """The image services of compose.yaml as processes of the installed image: their commands, environment, secret
+    files and healthchecks as written, with the addresses mapped to 127.0.0.1 and free ports and the paths to
+    temporary folders; Postgres is the tests' throwaway cluster (the `pgrun` branch's fixture)."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    database = "compose_services"
+    postgres_cluster.create_database(database)
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "docmost_password").write_text(docmost_server.password)
+    (secrets / "postgres_password").write_text("any: the test cluster trusts loopback")
+    values = {"DOCMOST_BASE_URL": docmost_server.base_url, "DOCMOST_EMAIL": docmost_server.email,
+              "DOCMOST_SPACES_INCLUDE": "collisions", "POSTGRES_USER": "postgres", "POSTGRES_DB": database}
+    mapped = {"4000": str(free_port()), "3030": str(free_port()), ENTRYPOINT: str(prefix / "bin" / "entrypoint")}
+
+    def localised(args: list[str]) -> list[str]:
+        """Every host (0.0.0.0, the service name code-server) 127.0.0.1, every port a free one."""
+        return [("127.0.0.1" if previous in ("--host", "--code-server-host") else mapped.get(arg, arg))
+                for previous, arg in zip([None, *args], args)]
+
+    output = tmp_path / "output"
+    processes: dict[str, tuple[subprocess.Popen, dict[str, str]]] = {}
+
+    def environment(name: str, service: dict) -> dict[str, str]:
+        env = {key: interpolate(value, values) for key, value in service["environment"].items()}
+        for key, value in env.items():
+            if key.endswith("_FILE"):
+                env[key] = str(secrets / Path(value).name)
+        env.update(OUTPUT_DIR=str(output), DAGSTER_PG_HOST="127.0.0.1", DAGSTER_PG_PORT=str(postgres_cluster.port),
+                   DAGSTER_HOME=str(tmp_path / name / "dagster_home"), HOME=str(tmp_path / name),
+                   PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8")
+        Path(env["DAGSTER_HOME"]).mkdir(parents=True)
+        return env
+
+    def healthcheck(name: str) -> subprocess.CompletedProcess:
+        test = localised(compose["services"][name]["healthcheck"]["test"][1:])
+        env = processes[name][1]
+        return subprocess.run(test, capture_output=True, text=True, env=env, cwd=env["HOME"], timeout=120)
+
+    try:
+        for name in ("code-server", "webserver", "daemon"):
+            service = compose["services"][name]
+            env = environment(name, service)
+            command = localised(service["command"])
+            log = (tmp_path / f"{name}.log").open("w")
+            processes[name] = (subprocess.Popen([str(prefix / "bin" / "entrypoint"), *command], env=env,
+                                                cwd=env["HOME"], stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True), env)
+            deadline = time.monotonic() + 180
+            while healthcheck(name).returncode != 0:
+                assert processes[name][0].poll() is None and time.monotonic() < deadline, \
+                    f"{name} never healthy:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}"
+                time.sleep(2)
+        # The daemon's discovery sensor finds the space and its run, launched through the code server, publishes it.
+        deadline = time.monotonic() + 300
+        while not (output / "collisions").exists():  # the live path appears whole, in one step
+            assert time.monotonic() < deadline, (tmp_path / "code-server.log").read_text()[-3000:]
+            time.sleep(3)
+        assert docmost_server.password not in "".join(p.read_text() for p in tmp_path.glob("*.log"))
+    finally:
+        for name in reversed(list(processes)):
+            popen = processes[name][0]
+            if popen.poll() is None:
+                stop(popen)
+    # (The daemon's check goes on passing until its last heartbeat is older than DAGSTER_DAEMON_HEARTBEAT_TOLERANCE.)
+    for name in ("code-server", "webserver"):
+        assert healthcheck(name).returncode != 0, f"{name}'s healthcheck passes with the process stopped"

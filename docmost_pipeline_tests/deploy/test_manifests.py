@@ -27,6 +27,7 @@ IMAGE_ROLES = {"code-server", "webserver", "daemon", "site-builder"}
 # Variables the manifests may set that docmost_pipeline/settings.py does not read, each with what reads it.
 OTHER_READERS = {
     "DAGSTER_HOME": "Dagster: the instance directory",
+    "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE": "Dagster: `dagster-daemon liveness-check`",
     "POSTGRES_USER": "the postgres image",
     "POSTGRES_DB": "the postgres image",
     "POSTGRES_PASSWORD_FILE": "the postgres image (a Compose secret file)",
@@ -296,6 +297,7 @@ def test_helm_probes_are_the_processes_own_health_checks(helm, deployment):
     assert deployment["livenessProbe"] and "exec" not in deployment["livenessProbe"]
     assert helm["dagsterDaemon"]["livenessProbe"]["exec"]["command"] == ["dagster-daemon", "liveness-check"]
     assert helm["dagsterDaemon"]["startupProbe"]["enabled"] is True
+    assert helm["dagsterDaemon"]["heartbeatTolerance"] <= 300
 
 
 def test_helm_site_runs_the_image_site_builder_and_the_compose_nginx_configuration():

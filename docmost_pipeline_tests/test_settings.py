@@ -234,4 +234,3 @@ def test_dagster_port_sets_make_run_port_and_default_run_links():
     for bad in ("http", "0", "70000"):
         with pytest.raises(SettingsError, match="DAGSTER_PORT"):
             load_settings({"DAGSTER_PORT": bad})
-

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -212,71 +213,88 @@ def interpolate(value: object, values: dict[str, str]) -> str:
     return re.sub(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}", one, str(value))
 
 
-def test_compose_services_run_as_processes_pass_their_healthchecks_and_publish(
-        prefix, tmp_path, postgres_cluster, docmost_server):
+@dataclass
+class ComposeHost:
     """The image services of compose.yaml as processes of the installed image: their commands, environment, secret
-    files and healthchecks as written, with the addresses mapped to 127.0.0.1 and free ports and the paths to
-    temporary folders; Postgres is the tests' throwaway cluster (the `pgrun` branch's fixture)."""
-    compose = yaml.safe_load(COMPOSE.read_text())
-    database = "compose_services"
-    postgres_cluster.create_database(database)
-    secrets = tmp_path / "secrets"
-    secrets.mkdir()
-    (secrets / "docmost_password").write_text(docmost_server.password)
-    (secrets / "postgres_password").write_text("any: the test cluster trusts loopback")
-    values = {"DOCMOST_BASE_URL": docmost_server.base_url, "DOCMOST_EMAIL": docmost_server.email,
-              "DOCMOST_SPACES_INCLUDE": "collisions", "POSTGRES_USER": "postgres", "POSTGRES_DB": database}
-    mapped = {"4000": str(free_port()), "3030": str(free_port()), ENTRYPOINT: str(prefix / "bin" / "entrypoint")}
+    files and healthchecks as written, with every host 127.0.0.1, every port a free one, every path in ``root``."""
 
-    def localised(args: list[str]) -> list[str]:
-        """Every host (0.0.0.0, the service name code-server) 127.0.0.1, every port a free one."""
-        return [("127.0.0.1" if previous in ("--host", "--code-server-host") else mapped.get(arg, arg))
+    compose: dict
+    prefix: Path
+    root: Path
+    values: dict[str, str]  # deploy/.env
+    docker: dict[str, str]  # what Docker gives a container: the volumes' paths, the postgres service's address
+    processes: dict[str, tuple[subprocess.Popen, dict[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.mapped = {"4000": str(free_port()), "3030": str(free_port()),
+                       ENTRYPOINT: str(self.prefix / "bin" / "entrypoint")}
+
+    def localised(self, args: list[str]) -> list[str]:
+        return [("127.0.0.1" if previous in ("--host", "--code-server-host") else self.mapped.get(arg, arg))
                 for previous, arg in zip([None, *args], args)]
 
-    output = tmp_path / "output"
-    processes: dict[str, tuple[subprocess.Popen, dict[str, str]]] = {}
-
-    def environment(name: str, service: dict) -> dict[str, str]:
-        env = {key: interpolate(value, values) for key, value in service["environment"].items()}
+    def environment(self, name: str) -> dict[str, str]:
+        service = self.compose["services"][name]
+        env = {key: interpolate(value, self.values) for key, value in service["environment"].items()}
         for key, value in env.items():
-            if key.endswith("_FILE"):
-                env[key] = str(secrets / Path(value).name)
-        env.update(OUTPUT_DIR=str(output), DAGSTER_PG_HOST="127.0.0.1", DAGSTER_PG_PORT=str(postgres_cluster.port),
-                   DAGSTER_HOME=str(tmp_path / name / "dagster_home"), HOME=str(tmp_path / name),
+            if key.endswith("_FILE"):  # a Compose secret: /run/secrets/<name>
+                env[key] = str(self.root / "secrets" / Path(value).name)
+        env.update(self.docker, DAGSTER_HOME=str(self.root / name / "dagster_home"), HOME=str(self.root / name),
                    PATH="/usr/local/bin:/usr/bin:/bin", LANG="C.UTF-8")
         Path(env["DAGSTER_HOME"]).mkdir(parents=True)
         return env
 
-    def healthcheck(name: str) -> subprocess.CompletedProcess:
-        test = localised(compose["services"][name]["healthcheck"]["test"][1:])
-        env = processes[name][1]
+    def healthcheck(self, name: str) -> subprocess.CompletedProcess:
+        test, env = self.localised(self.compose["services"][name]["healthcheck"]["test"][1:]), self.processes[name][1]
         return subprocess.run(test, capture_output=True, text=True, env=env, cwd=env["HOME"], timeout=120)
 
-    try:
-        for name in ("code-server", "webserver", "daemon"):
-            service = compose["services"][name]
-            env = environment(name, service)
-            command = localised(service["command"])
-            log = (tmp_path / f"{name}.log").open("w")
-            processes[name] = (subprocess.Popen([str(prefix / "bin" / "entrypoint"), *command], env=env,
-                                                cwd=env["HOME"], stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True), env)
-            deadline = time.monotonic() + 180
-            while healthcheck(name).returncode != 0:
-                assert processes[name][0].poll() is None and time.monotonic() < deadline, \
-                    f"{name} never healthy:\n{(tmp_path / f'{name}.log').read_text()[-3000:]}"
-                time.sleep(2)
-        # The daemon's discovery sensor finds the space and its run, launched through the code server, publishes it.
-        deadline = time.monotonic() + 300
-        while not (output / "collisions").exists():  # the live path appears whole, in one step
-            assert time.monotonic() < deadline, (tmp_path / "code-server.log").read_text()[-3000:]
-            time.sleep(3)
-        assert docmost_server.password not in "".join(p.read_text() for p in tmp_path.glob("*.log"))
-    finally:
-        for name in reversed(list(processes)):
-            popen = processes[name][0]
+    def log(self, name: str) -> str:
+        return (self.root / f"{name}.log").read_text(errors="replace")
+
+    def start_healthy(self, name: str, timeout: float = 180) -> None:
+        env = self.environment(name)
+        command = [self.mapped[ENTRYPOINT], *self.localised(self.compose["services"][name]["command"])]
+        popen = subprocess.Popen(command, env=env, cwd=env["HOME"], stdout=(self.root / f"{name}.log").open("w"),
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes[name] = (popen, env)
+        deadline = time.monotonic() + timeout
+        while self.healthcheck(name).returncode != 0:
+            assert popen.poll() is None and time.monotonic() < deadline, \
+                f"{name} never healthy:\n{self.log(name)[-3000:]}"
+            time.sleep(2)
+
+    def stop_all(self) -> None:
+        for popen, _env in reversed(list(self.processes.values())):
             if popen.poll() is None:
                 stop(popen)
+
+
+def test_compose_services_run_as_processes_pass_their_healthchecks_and_publish(
+        prefix, tmp_path, postgres_cluster, docmost_server):
+    """Postgres is the tests' throwaway cluster (the `pgrun` branch's fixture), Docmost the Docmost test server."""
+    postgres_cluster.create_database("compose_services")
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "docmost_password").write_text(docmost_server.password)
+    (tmp_path / "secrets" / "postgres_password").write_text("any: the test cluster trusts loopback")
+    output = tmp_path / "output"
+    host = ComposeHost(
+        yaml.safe_load(COMPOSE.read_text()), prefix, tmp_path,
+        values={"DOCMOST_BASE_URL": docmost_server.base_url, "DOCMOST_EMAIL": docmost_server.email,
+                "DOCMOST_SPACES_INCLUDE": "collisions", "POSTGRES_USER": "postgres",
+                "POSTGRES_DB": "compose_services"},
+        docker={"OUTPUT_DIR": str(output), "DAGSTER_PG_HOST": "127.0.0.1",
+                "DAGSTER_PG_PORT": str(postgres_cluster.port)})
+    try:
+        for name in ("code-server", "webserver", "daemon"):
+            host.start_healthy(name)
+        # The daemon's discovery sensor finds the space; its run, launched through the code server, publishes it.
+        deadline = time.monotonic() + 300
+        while not (output / "collisions").exists():  # the live path appears whole, in one step
+            assert time.monotonic() < deadline, host.log("code-server")[-3000:]
+            time.sleep(3)
+        assert all(docmost_server.password not in host.log(name) for name in host.processes)
+    finally:
+        host.stop_all()
     # (The daemon's check goes on passing until its last heartbeat is older than DAGSTER_DAEMON_HEARTBEAT_TOLERANCE.)
     for name in ("code-server", "webserver"):
-        assert healthcheck(name).returncode != 0, f"{name}'s healthcheck passes with the process stopped"
+        assert host.healthcheck(name).returncode != 0, f"{name}'s healthcheck passes with the process stopped"

@@ -217,6 +217,16 @@ def test_env_example_is_valid_and_documents_every_variable():
     assert read <= set(values), sorted(read - set(values))
 
 
+def test_site_dir_is_the_checkouts_site_unless_site_dir_names_another(tmp_path):
+    from pathlib import Path
+
+    from docmost_pipeline.settings import site_dir_setting
+
+    checkout_site = Path(__file__).resolve().parents[1] / "site"
+    assert site_dir_setting({}) == checkout_site and (checkout_site / "package.json").is_file()
+    assert site_dir_setting({"SITE_DIR": f" {tmp_path} "}) == tmp_path
+
+
 def test_dagster_port_sets_make_run_port_and_default_run_links():
     settings = load_settings({"DAGSTER_PORT": "3031"})
     assert settings.dagster_port == 3031 and settings.dagster_webserver_url == "http://127.0.0.1:3031"

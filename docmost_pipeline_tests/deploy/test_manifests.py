@@ -241,6 +241,12 @@ def test_helm_runs_on_kubernetes_jobs(helm):
     assert set(launcher) <= CHART_K8S_RUN_LAUNCHER_KEYS, set(launcher) - CHART_K8S_RUN_LAUNCHER_KEYS
 
 
+def test_helm_postgres_url_uses_the_psycopg2_driver(helm):
+    # The chart builds its own storage URL from postgresqlScheme; the default "postgresql" picks psycopg 3 under
+    # SQLAlchemy 2.1, which the image does not install (see settings.postgres_url_setting for the same trap).
+    assert helm["postgresql"]["postgresqlScheme"] == "postgresql+psycopg2"
+
+
 def test_helm_sets_only_variables_something_reads_and_no_secret(helm, deployment):
     names = [variable["name"] for variable in deployment["env"]]
     assert_read_by_someone(names, "the Helm user-code deployment")

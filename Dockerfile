@@ -46,7 +46,7 @@ RUN groupadd --system --gid 10001 docmost \
 ENV DAGSTER_HOME=/opt/dagster/dagster_home \
     OUTPUT_DIR=/data/output \
     PATH=/opt/docmost/venv/bin:$PATH \
-    SITE_DIR=/opt/docmost/site \
+    SITE_SOURCE_DIR=/opt/docmost/site \
     PYTHONUNBUFFERED=1
 RUN mkdir -p "$DAGSTER_HOME/storage" /data/output /srv/site \
  && chown -R docmost:docmost /opt/dagster /data/output /srv/site

@@ -399,10 +399,10 @@ def output_dir_setting(env: Mapping[str, str]) -> Path:
     return Path(env.get("OUTPUT_DIR", "").strip() or "output").expanduser()
 
 
-def site_dir_setting(env: Mapping[str, str]) -> Path:
-    """SITE_DIR: the Docusaurus site directory to build with (default: ``site/`` beside the package, i.e. of the
+def site_source_dir_setting(env: Mapping[str, str]) -> Path:
+    """SITE_SOURCE_DIR: the Docusaurus site directory to build with (default: ``site/`` beside the package, i.e. of the
     checkout). An installed package (the container image) has no checkout around it, so it names its own copy."""
-    value = env.get("SITE_DIR", "").strip()
+    value = env.get("SITE_SOURCE_DIR", "").strip()
     return Path(value).expanduser() if value else Path(__file__).resolve().parent.parent / "site"
 
 

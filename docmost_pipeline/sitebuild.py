@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docmost_pipeline.settings import site_dir_setting
+from docmost_pipeline.settings import site_source_dir_setting
 
-# site/ of the checkout, or SITE_DIR (the container image sets it to its own copy of the site)
-DEFAULT_SITE_DIR = site_dir_setting(os.environ)
+# site/ of the checkout, or SITE_SOURCE_DIR (the container image sets it to its own copy of the site)
+DEFAULT_SITE_DIR = site_source_dir_setting(os.environ)
 MIN_NODE_MAJOR = 20
 NPM_CI_TIMEOUT = 900.0
 

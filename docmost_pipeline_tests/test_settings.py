@@ -220,11 +220,11 @@ def test_env_example_is_valid_and_documents_every_variable():
 def test_site_dir_is_the_checkouts_site_unless_site_dir_names_another(tmp_path):
     from pathlib import Path
 
-    from docmost_pipeline.settings import site_dir_setting
+    from docmost_pipeline.settings import site_source_dir_setting
 
     checkout_site = Path(__file__).resolve().parents[1] / "site"
-    assert site_dir_setting({}) == checkout_site and (checkout_site / "package.json").is_file()
-    assert site_dir_setting({"SITE_DIR": f" {tmp_path} "}) == tmp_path
+    assert site_source_dir_setting({}) == checkout_site and (checkout_site / "package.json").is_file()
+    assert site_source_dir_setting({"SITE_SOURCE_DIR": f" {tmp_path} "}) == tmp_path
 
 
 def test_dagster_port_sets_make_run_port_and_default_run_links():

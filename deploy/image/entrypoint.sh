@@ -12,15 +12,15 @@
 #   entrypoint COMMAND [ARGS...]                       any other command, e.g. the Dagster Helm chart's
 #                                                      `dagster api grpc ...` and its run pods' `dagster api execute_run`
 #
-# Every form first puts PREFIX/venv/bin on PATH, points SITE_DIR at PREFIX/site when it exists, and reads
+# Every form first puts PREFIX/venv/bin on PATH, points SITE_SOURCE_DIR at PREFIX/site when it exists, and reads
 # NAME_FILE into NAME for the secrets (Docker/Compose secrets are files): DOCMOST_PASSWORD, DAGSTER_PG_PASSWORD,
 # DAGSTER_POSTGRES_URL, ALERT_WEBHOOK_URLS. The serve commands exec the Dagster process, so SIGTERM reaches it.
 set -euo pipefail
 
 prefix=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 export PATH="$prefix/venv/bin:$PATH"
-if [ -z "${SITE_DIR:-}" ] && [ -d "$prefix/site" ]; then
-  export SITE_DIR="$prefix/site"
+if [ -z "${SITE_SOURCE_DIR:-}" ] && [ -d "$prefix/site" ]; then
+  export SITE_SOURCE_DIR="$prefix/site"
 fi
 
 fail() { echo "entrypoint: $*" >&2; exit 2; }

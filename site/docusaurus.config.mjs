@@ -11,6 +11,7 @@
  *   SITE_BASE_URL  path the site is served under (default /)
  */
 import {createRequire} from 'node:module';
+import path from 'node:path';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
 import {themes as prismThemes} from 'prism-react-renderer';
@@ -19,6 +20,7 @@ const require = createRequire(import.meta.url);
 const {docsDir, listSpaces} = require('./docs-dir.cjs');
 
 const DOCS_DIR = docsDir();
+const SPACES = listSpaces(DOCS_DIR);
 
 /**
  * Space folders in OUTPUT_DIR are published as symlinks (OUTPUT_DIR/<space> -> .versions/<space>/<version>).
@@ -67,7 +69,7 @@ const config = {
   },
 
   customFields: {
-    spaces: listSpaces(DOCS_DIR),
+    spaces: SPACES,
   },
 
   presets: [
@@ -96,7 +98,30 @@ const config = {
     ],
   ],
 
-  themes: ['@docusaurus/theme-mermaid'],
+  themes: [
+    '@docusaurus/theme-mermaid',
+    // Local search (no external service): the index is built at build time and searched in the browser. `ko` adds
+    // lunr-languages' Korean trimmer so Hangul words are indexed at all (with `en` alone they are trimmed away), and
+    // the plugin prefix-matches the last word typed, so `배포` finds `배포를`, `배포는`, `배포에서`. Measured choice:
+    // see docs/site.md#search.
+    [
+      '@easyops-cn/docusaurus-search-local',
+      /** @type {import('@easyops-cn/docusaurus-search-local').PluginOptions} */
+      ({
+        language: ['en', 'ko'],
+        // The index URL carries a hash of the docs' Markdown, so a browser never keeps a stale index after a
+        // publication. Hashed over the live space folders only: not .versions/ or staging dirs, which the publisher
+        // may be writing or pruning during a build.
+        hashed: true,
+        docsDir: SPACES.map((space) => path.join(DOCS_DIR, space.slug)),
+        indexDocs: true,
+        docsRouteBasePath: 'docs',
+        indexBlog: false,
+        // The home page only lists the spaces; the /docmost/p/ routes are redirects.
+        indexPages: false,
+      }),
+    ],
+  ],
   // docmost-links: the /docmost/p/<slugId> routes that links between spaces point to (see the plugin's header).
   plugins: [keepSymlinkedDocsInsideContentPath, './plugins/docmost-links/index.mjs'],
 

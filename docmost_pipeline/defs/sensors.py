@@ -51,16 +51,20 @@ from docmost_pipeline.alerts import (
     slack_payload,
     summarize_error,
 )
-from docmost_pipeline.defs.assets import ASSET_NAMES
-from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, spaces_in_progress
+from docmost_pipeline.defs.assets import ASSET_NAMES, SITE_ASSET_NAME
+from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, runs_in_progress, spaces_in_progress
 from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
-from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource, WebsiteResource
 from docmost_pipeline.docmost.errors import DocmostError
 from docmost_pipeline.export.incremental import find_base
 from docmost_pipeline.export.manifest import diff_manifests, read_manifest
 from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
 from docmost_pipeline.syncstate import live_source, source_digest
+from docmost_pipeline.website import build_due, live_site, site_inputs
+
+PIPELINE_ASSET_NAMES = (*ASSET_NAMES, SITE_ASSET_NAME)
+SITE_SENSOR_INTERVAL = 15
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
 _STATE_KEY = "docmost_pipeline/state/{subject}"
 
@@ -211,16 +215,47 @@ def build_change_sensor(settings: Settings, job) -> SensorDefinition:
     return docmost_change_sensor
 
 
+def build_site_sensor(job) -> SensorDefinition:
+    @sensor(
+        name="docusaurus_site_sensor",
+        job=job,
+        minimum_interval_seconds=SITE_SENSOR_INTERVAL,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=(
+            "Requests one build of `docusaurus_site` when the spaces live in `OUTPUT_DIR` (or the site's code) "
+            "differ from what the live site was built from, once no sync run is queued or in progress and no space "
+            "went live for `SITE_QUIET_PERIOD`: a backfill of every space gives one build, after its last run. "
+            "The run key is the inputs' fingerprint, so one state is built once (a failed build is not retried "
+            "until something changes; launch `build_site` by hand to retry)."
+        ),
+    )
+    def docusaurus_site_sensor(context: SensorEvaluationContext, output: OutputResource, website: WebsiteResource):
+        syncs, builds = runs_in_progress(context.instance)
+        if builds:
+            return SkipReason(f"a site build is queued or in progress ({builds})")
+        inputs = site_inputs(output.root)
+        decision = build_due(inputs, live_site(website.root), syncs_running=syncs,
+                             quiet_seconds=website.quiet_period_seconds)
+        if not decision.due:
+            return SkipReason(decision.reason)
+        context.log.info(f"site build due: {decision.reason}")
+        return RunRequest(run_key=f"site:{inputs.fingerprint[:24]}",
+                          tags={"docmost/trigger": "site", "docmost/site-spaces": str(len(inputs.spaces))})
+
+    return docusaurus_site_sensor
+
+
 def is_pipeline_run(instance: DagsterInstance, run: DagsterRun) -> bool:
     """A run of this pipeline, whatever launched it: one of its jobs (by name: the code location it was launched
     from may carry another name), or any asset job materializing its assets (``__ASSET_JOB`` of ``dagster asset
     materialize``, the ephemeral job of ``docmost-pipeline sync``)."""
     if run.job_name in PIPELINE_JOB_NAMES:
         return True
-    if any(key.to_user_string() in ASSET_NAMES for key in run.asset_selection or ()):
+    if any(key.to_user_string() in PIPELINE_ASSET_NAMES for key in run.asset_selection or ()):
         return True
     snapshot = instance.get_job_snapshot(run.job_snapshot_id) if run.job_snapshot_id else None
-    return snapshot is not None and any(op.name in ASSET_NAMES for op in snapshot.node_defs_snapshot.op_def_snaps)
+    return snapshot is not None and any(op.name in PIPELINE_ASSET_NAMES
+                                        for op in snapshot.node_defs_snapshot.op_def_snaps)
 
 
 def _subject(run: DagsterRun) -> str:

@@ -177,6 +177,7 @@ def update_site(output_dir: Path, site_root: Path, *, keep: int = 3, site_dir: P
         return SiteUpdate(inputs, previous, previous, pages=live.page_count or 0, bytes=live.bytes)
     build_dir = Path(site_root) / BUILD_DIR / uuid.uuid4().hex[:12]
     build_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_builds(build_dir.parent, older_than=timeout)
     try:
         result = build_site(inputs.trees, out_dir=build_dir, site_dir=site_dir, timeout=timeout)
         pages = html_pages(build_dir) if build_dir.is_dir() else 0
@@ -189,6 +190,16 @@ def update_site(output_dir: Path, site_root: Path, *, keep: int = 3, site_dir: P
         shutil.rmtree(build_dir, ignore_errors=True)
     return SiteUpdate(inputs, published.version, previous, build=result, published=published, pages=pages,
                       bytes=published.bytes)
+
+
+def remove_abandoned_builds(builds: Path, *, older_than: float) -> list[str]:
+    """Remove builds a killed process left in SITE_DIR/.build: older than the build timeout, none can still run."""
+    removed = []
+    for entry in builds.iterdir():
+        if time.time() - entry.lstat().st_mtime > older_than:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
 
 
 def publish_site(build_dir: Path, site_root: Path, fingerprint: str, *, pages: int, keep: int = 3,

@@ -225,21 +225,22 @@ def build_site_sensor(job) -> SensorDefinition:
             "Requests one build of `docusaurus_site` when the spaces live in `OUTPUT_DIR` (or the site's code) "
             "differ from what the live site was built from, once no sync run is queued or in progress and no space "
             "went live for `SITE_QUIET_PERIOD`: a backfill of every space gives one build, after its last run. "
-            "The run key is the inputs' fingerprint, so one state is built once (a failed build is not retried "
-            "until something changes; launch `build_site` by hand to retry)."
+            "The run key is the inputs' fingerprint and the live site's version, so a failed build is not retried "
+            "until something changes (launch `build_site` by hand to retry)."
         ),
     )
     def docusaurus_site_sensor(context: SensorEvaluationContext, output: OutputResource, website: WebsiteResource):
         syncs, builds = runs_in_progress(context.instance)
         if builds:
             return SkipReason(f"a site build is queued or in progress ({builds})")
-        inputs = site_inputs(output.root)
-        decision = build_due(inputs, live_site(website.root), syncs_running=syncs,
-                             quiet_seconds=website.quiet_period_seconds)
+        inputs, live = site_inputs(output.root), live_site(website.root)
+        decision = build_due(inputs, live, syncs_running=syncs, quiet_seconds=website.quiet_period_seconds)
         if not decision.due:
             return SkipReason(decision.reason)
         context.log.info(f"site build due: {decision.reason}")
-        return RunRequest(run_key=f"site:{inputs.fingerprint[:24]}",
+        # A failed build leaves both as they were: the same key, not requested again. A space rolled back to
+        # versions built before gives a new key, since the live site is another build.
+        return RunRequest(run_key=f"site:{inputs.fingerprint[:24]}:{live.version if live else 'none'}",
                           tags={"docmost/trigger": "site", "docmost/site-spaces": str(len(inputs.spaces))})
 
     return docusaurus_site_sensor

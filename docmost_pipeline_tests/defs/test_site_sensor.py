@@ -17,7 +17,7 @@ from docmost_pipeline.defs.jobs import SITE_JOB_NAME, SYNC_JOB_NAME, site_job
 from docmost_pipeline.defs.partitions import PARTITION_TAG
 from docmost_pipeline.defs.resources import OutputResource, WebsiteResource
 from docmost_pipeline.defs.sensors import build_site_sensor
-from docmost_pipeline.publish import publish_tree
+from docmost_pipeline.publish import publish_tree, rollback
 from docmost_pipeline.website import publish_site, site_inputs
 
 SPACES = ("alpha", "beta", "gamma")
@@ -81,7 +81,7 @@ def test_a_backfill_of_every_space_gives_one_build_after_its_last_run(tmp_path):
         [request] = tick(instance, output, site, quiet=0).run_requests
         inputs = site_inputs(output)
         assert sorted(inputs.spaces) == [*SPACES, "general"]
-        assert request.run_key == f"site:{inputs.fingerprint[:24]}"
+        assert request.run_key == f"site:{inputs.fingerprint[:24]}:none"
         assert tick(instance, output, site, quiet=0).run_requests[0].run_key == request.run_key  # same state, same key
 
         # the build is queued, then running: no second request
@@ -101,6 +101,13 @@ def test_a_backfill_of_every_space_gives_one_build_after_its_last_run(tmp_path):
         publish_space(output, "beta", "second version", tmp_path)
         [again] = tick(instance, output, site, quiet=0).run_requests
         assert again.run_key != request.run_key
+
+        # that build goes live; then beta is rolled back: the inputs of the first build, requested again (the
+        # first request's key is used up, and this one names the live site too)
+        publish_site(built, site, site_inputs(output).fingerprint, pages=1)
+        rollback(output, "beta")
+        [back] = tick(instance, output, site, quiet=0).run_requests
+        assert back.run_key.split(":")[1] == request.run_key.split(":")[1] and back.run_key != request.run_key
 
 
 def test_a_sync_started_from_the_cli_or_a_schedule_also_holds_the_build(tmp_path):

@@ -51,13 +51,15 @@ site: $(STAMP)
 
 # Speed and memory figures (not pass/fail tests): download of a 500 MB export, conversion of a 2,000-page export,
 # full / unchanged / one-edit syncs of a 2,000-page space, what a daemon-launched run costs next to the same sync
-# in-process and how long an edit takes to go live (about 3 minutes: it starts dagster dev as make run does).
+# in-process and how long an edit takes to go live (about 3 minutes: it starts dagster dev as make run does), and
+# the site build of a 2,000-page space with and without Docusaurus Faster.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/convert.py
 	$(BIN)/python benchmarks/incremental.py
 	$(BIN)/python benchmarks/run_latency.py
 	$(BIN)/python benchmarks/git_publish.py
+	$(BIN)/python benchmarks/site_build.py
 
 clean:
 	rm -rf $(VENV) .dagster_home output site/node_modules site/build

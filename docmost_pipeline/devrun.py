@@ -5,6 +5,10 @@ error), and when DOCMOST_BASE_URL is unset starts the project's Docmost test ser
 (``python -m docmost_pipeline.emulator``) as a subprocess on a free 127.0.0.1 port with demo credentials, points
 DOCMOST_* at it and says so loudly, so a newcomer sees a full run without a Docmost. The demo server is stopped
 when dagster exits (or on Ctrl-C / SIGTERM).
+
+The website: with SITE_DIR set (the demo sets it to ``OUTPUT_DIR/.pipeline/site``), the live site
+``SITE_DIR/live`` is served on ``127.0.0.1:SITE_PORT`` (default 3040) by a plain static server
+(:mod:`docmost_pipeline.siteserver`), and the banner prints its address next to the Dagster UI's.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from pathlib import Path
 from docmost_pipeline.demo import DEMO_EMAIL, DEMO_PASSWORD, clear_demo, record_demo
 from docmost_pipeline.instance import write_instance_settings
 from docmost_pipeline.settings import SettingsError, load_settings
+from docmost_pipeline.siteserver import start_site_server
+from docmost_pipeline.website import SITE_NAME
+from docmost_pipeline.workdir import WORK_DIR_NAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +59,24 @@ def start_demo_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         process.kill()
         raise RuntimeError("the demo Docmost test server did not start (no base URL printed)")
     return process, base_url
+
+
+def demo_site_dir(output_dir: Path) -> Path:
+    """Where the demo's website goes: the working data beside the published spaces (gitignored with them)."""
+    return output_dir / WORK_DIR_NAME / "site"
+
+
+def start_website(site_dir: Path | None, host: str, port: int):
+    """The static server of SITE_DIR/live, or None without SITE_DIR; exits with a clear line when the port is
+    taken."""
+    if site_dir is None:
+        return None
+    try:
+        return start_site_server(site_dir / SITE_NAME, host, port)
+    except OSError as exc:
+        print(f"configuration error: SITE_PORT={port}: cannot serve the website on {host}:{port} ({exc.strerror}); "
+              "set SITE_PORT to a free port", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
@@ -94,6 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     dagster_home.mkdir(parents=True, exist_ok=True)
     write_instance_settings(dagster_home, settings, env)
 
+    site_dir = settings.site_dir
+    if site_dir is None and not settings.docmost_configured:
+        site_dir = demo_site_dir(output_dir)
+    if site_dir is not None:
+        site_dir = (REPO_ROOT / site_dir).resolve()
+        env["SITE_DIR"] = str(site_dir)
+        # the site's absolute URLs (canonical links, sitemap) name where it is served, unless set otherwise
+        env.setdefault("SITE_URL", f"http://{args.host}:{settings.site_port}")
+    website = start_website(site_dir, args.host, settings.site_port)
+
     demo: subprocess.Popen | None = None
     if not settings.docmost_configured:
         demo, base_url = start_demo_server(env)
@@ -112,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
 
     command = [sys.executable, "-m", "dagster", "dev", "-h", args.host, "-p", str(args.port),
                "-w", str(REPO_ROOT / "workspace.yaml")]
-    print(f"starting dagster dev on http://{args.host}:{args.port} (DAGSTER_HOME={dagster_home})", flush=True)
+    addresses = [f"Dagster UI: http://{args.host}:{args.port}/  (DAGSTER_HOME={dagster_home})"]
+    if website is not None:
+        addresses.append(f"Website:    http://{args.host}:{settings.site_port}/  (serving {site_dir / SITE_NAME}, "
+                         "built after spaces publish)")
+    print(banner(addresses), flush=True)
     # cwd = DAGSTER_HOME: dagster dev warns about a dagster.yaml in the current folder that is not DAGSTER_HOME's.
     dagster = subprocess.Popen(command, cwd=str(dagster_home), env=env, preexec_fn=_default_interrupts)
 
@@ -131,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         if demo is not None:
             clear_demo(output_dir, os.getpid())
         stop(demo)
+        if website is not None:
+            website.shutdown()
 
 
 if __name__ == "__main__":

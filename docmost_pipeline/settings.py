@@ -374,6 +374,11 @@ class Settings:
     git_publish_push_attempts: int = 5
     # the Dagster instance's storage: a postgresql+psycopg2:// URL (carries the password), None for SQLite
     postgres_url: str | None = field(default=None, repr=False)
+    # The website (docs/site.md): built over OUTPUT_DIR and switched live into SITE_DIR/live when SITE_DIR is set.
+    site_dir: Path | None = None
+    site_port: int = 3040
+    site_keep: int = 3
+    site_quiet_period_seconds: int = 30
 
     @property
     def docmost_configured(self) -> bool:
@@ -412,6 +417,36 @@ def publish_mode_setting(env: Mapping[str, str]) -> str:
 
 def publish_keep_setting(env: Mapping[str, str]) -> int:
     return _int(env, "PUBLISH_KEEP", 3, 1)
+
+
+# Docmost's usual port: a Docmost running beside the site must stay reachable (and readers must not confuse them).
+DOCMOST_USUAL_PORT = 3000
+
+
+def site_dir_setting(env: Mapping[str, str], output_dir: Path) -> Path | None:
+    """SITE_DIR, or None when unset. It holds the built site's versions, so it must stay apart from OUTPUT_DIR: not
+    OUTPUT_DIR itself, not a folder holding it, and inside it only under a dot-folder (which the site never reads)."""
+    text = env.get("SITE_DIR", "").strip()
+    if not text:
+        return None
+    site_dir = Path(text).expanduser()
+    site, output = site_dir.resolve(), output_dir.resolve()
+    if site == output or site in output.parents:
+        raise SettingsError(f"SITE_DIR={text!r}: must not be OUTPUT_DIR or a folder holding it ({output})")
+    if output in site.parents and site.relative_to(output).parts[0][0] != ".":
+        raise SettingsError(f"SITE_DIR={text!r}: inside OUTPUT_DIR it must be under a dot-folder "
+                            f"(e.g. {output / '.site'}), or the site would render it as a space")
+    return site_dir
+
+
+def site_port_setting(env: Mapping[str, str]) -> int:
+    port = _int(env, "SITE_PORT", 3040, 1)
+    if port > 65535:
+        raise SettingsError(f"SITE_PORT={port}: expected a TCP port from 1 to 65535")
+    if port == DOCMOST_USUAL_PORT:
+        raise SettingsError(f"SITE_PORT={port}: {DOCMOST_USUAL_PORT} is Docmost's usual port; pick another "
+                            "(default 3040)")
+    return port
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path | str | None = ".env") -> Settings:
@@ -473,6 +508,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
         **git_publish_settings(env),
         postgres_url=postgres_url_setting(env),
+        site_dir=site_dir_setting(env, output_dir),
+        site_port=site_port_setting(env),
+        site_keep=_int(env, "SITE_KEEP", 3, 1),
+        site_quiet_period_seconds=int(round(_duration(env, "SITE_QUIET_PERIOD", "30s", minimum=0.0))),
     )
 
 

@@ -41,8 +41,9 @@ _LINKING_TO = re.compile(r"^\s*-> linking to (.+?)\s*$")
 # KaTeX (through rehype-katex) never fails the build on bad TeX. A parse error becomes a `katex-error` span; an
 # undefined control sequence is rendered as its own name in KaTeX's errorColor (#cc0000), visible in the MathML
 # as <mstyle mathcolor="#cc0000"><mtext>\name</mtext>. Both are errors a reader sees.
+# Attribute quotes are optional: an HTML minifier may drop them (`class=katex-error`).
 _KATEX_ERROR = re.compile(
-    r"""class=["'][^"']*\bkatex-error\b|<mstyle mathcolor="#cc0000"><mtext>\\"""
+    r"""class=["']?[^"'>]*?\bkatex-error\b|<mstyle mathcolor=["']?#cc0000["']?><mtext>\\"""
 )
 
 
@@ -420,8 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result.clean else 1
 
 
-# Not 3000: Docmost's usual port (a Docmost running beside the site must stay reachable), nor 3030 (`make run`).
-SERVE_PORT = 3040
+# Not 3000: Docmost's usual port (a Docmost running beside the site must stay reachable), nor 3030 and 3040 (`make
+# run`'s Dagster UI and website).
+SERVE_PORT = 3041
 
 
 def serve_hint(build_dir: Path, port: int = SERVE_PORT) -> str:

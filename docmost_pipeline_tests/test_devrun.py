@@ -31,6 +31,10 @@ ASSETS_QUERY = "{ assetNodes { assetKey { path } groupName isPartitioned } }"
 # then five queued runs, at most MAX_CONCURRENT_EXPORTS (2) at a time, each a fresh process (about a minute in
 # all on 2 idle cores; the bound leaves room for a loaded CI machine).
 PUBLISH_DEADLINE_SECONDS = 300
+# How long the demo's first site build may take once every space is published: the site sensor's next tick (every
+# 15 s; SITE_QUIET_PERIOD=1s here), a queued run, then a Docusaurus build of the five spaces (about 30 s on 2 idle
+# cores with the faster bundler).
+SITE_DEADLINE_SECONDS = 240
 
 
 def published_demo_spaces(output: Path) -> dict[str, list[str]]:
@@ -98,8 +102,10 @@ def test_the_demo_server_publishes_the_recordings_app_url_like_a_real_docmost():
 def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCMOST_", "SYNC_INTERVAL", "ALERT_"))}
+    env = {k: v for k, v in env.items() if not k.startswith("SITE_")}
+    site_port = free_port()
     env.update(DAGSTER_HOME=str(tmp_path / "home"), OUTPUT_DIR=str(tmp_path / "output"), PYTHONUNBUFFERED="1",
-               DISCOVERY_INTERVAL="1h", DAGSTER_PORT=str(port))
+               DISCOVERY_INTERVAL="1h", DAGSTER_PORT=str(port), SITE_PORT=str(site_port), SITE_QUIET_PERIOD="1s")
     log = (tmp_path / "devrun.log").open("w+")
     # Started the way a non-interactive shell starts a background job (SIGINT ignored), which dagster dev would
     # inherit and then also ignore SIGTERM: devrun must still shut everything down on SIGTERM.
@@ -123,6 +129,11 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
         log.seek(0)
         text = log.read()
         assert "DEMO MODE" in text and "TEST SERVER" in text
+        # the banner: the website's address next to the Dagster UI's; nothing is built yet
+        assert re.search(rf"# Dagster UI: http://127\.0\.0\.1:{port}/ ", text), text
+        site_url = f"http://127.0.0.1:{site_port}/"
+        assert re.search(rf"# Website: +{re.escape(site_url)} ", text), text
+        assert httpx.get(site_url, timeout=5).status_code == 503
         demo_port = int(re.search(r"at http://127\.0\.0\.1:(\d+)", text).group(1))
         assert port_open(demo_port)
         # the instance settings with the run queue limit as a number: the Dagster CLI in another terminal loads
@@ -135,6 +146,16 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
         # "The discovery sensor finds those spaces and requests their first runs; watch them publish into
         # ./output": nothing but the running sensor and daemon starts these runs (DISCOVERY_INTERVAL=1h: one tick).
         published = wait_for_demo_publish(tmp_path / "output", process, log)
+        # the website: built once every space is published, served by `make run`'s static server
+        home = wait_for(site_url, time.monotonic() + SITE_DEADLINE_SECONDS, process)
+        assert "Docmost docs" in home.text and "한글 문서" in home.text
+        page = httpx.get(f"{site_url}docs/engineering/getting-started", timeout=5, follow_redirects=True)
+        assert page.status_code == 200 and "Getting Started" in page.text
+        missing = httpx.get(f"{site_url}docs/no-such-page/", timeout=5)
+        assert missing.status_code == 404 and "Page Not Found" in missing.text  # the site's own 404 page
+        assert httpx.get(f"{site_url}_publish.json", timeout=5).status_code == 404
+        live = tmp_path / "output" / ".pipeline" / "site" / "live"
+        assert live.is_symlink() and (live / "docs" / "hangul-docs").is_dir()
         # a second terminal, nothing configured: the README's sync reaches the demo Docmost (the daemon published
         # this space already, from the same server: nothing changed)
         cli_env = {k: v for k, v in env.items() if k not in ("DAGSTER_PORT", "DISCOVERY_INTERVAL")}
@@ -162,6 +183,7 @@ def test_devrun_serves_the_project_and_publishes_the_demo_spaces(tmp_path):
     assert not bad, bad
     if demo_port is not None:
         assert not port_open(demo_port)  # the demo server stops with dagster
+    assert not port_open(site_port)  # so does the website's server
     assert not (tmp_path / "output" / ".pipeline" / "demo-docmost.json").exists()
     output = tmp_path / "output"
     for slug, pages in published.items():

@@ -317,3 +317,32 @@ def test_a_bad_postgres_setting_is_one_line_naming_it_without_the_password(env, 
         load_settings(env)
     assert str(raised.value) == message
     assert "secret" not in str(raised.value)
+# The website (SITE_DIR, SITE_PORT, SITE_KEEP, SITE_QUIET_PERIOD)
+
+def test_the_website_is_off_without_site_dir_and_its_defaults(tmp_path):
+    off = load_settings({})
+    assert off.site_dir is None and off.site_port == 3040 and off.site_keep == 3
+    assert off.site_quiet_period_seconds == 30
+    on = load_settings({"OUTPUT_DIR": str(tmp_path / "out"), "SITE_DIR": str(tmp_path / "site"), "SITE_PORT": "8080",
+                        "SITE_KEEP": "5", "SITE_QUIET_PERIOD": "2m"})
+    assert (on.site_dir, on.site_port, on.site_keep, on.site_quiet_period_seconds) == (tmp_path / "site", 8080, 5, 120)
+    inside = load_settings({"OUTPUT_DIR": str(tmp_path / "out"), "SITE_DIR": str(tmp_path / "out" / ".site")})
+    assert inside.site_dir == tmp_path / "out" / ".site"  # a dot-folder of OUTPUT_DIR: never read as a space
+
+
+@pytest.mark.parametrize(("env", "fragment"), [
+    ({"SITE_DIR": "{out}"}, "SITE_DIR='{out}': must not be OUTPUT_DIR or a folder holding it"),
+    ({"SITE_DIR": "{tmp}"}, "must not be OUTPUT_DIR or a folder holding it"),
+    ({"SITE_DIR": "{out}/site"}, "inside OUTPUT_DIR it must be under a dot-folder"),
+    ({"SITE_PORT": "3000"}, "SITE_PORT=3000: 3000 is Docmost's usual port"),
+    ({"SITE_PORT": "70000"}, "SITE_PORT=70000: expected a TCP port"),
+    ({"SITE_KEEP": "0"}, "SITE_KEEP='0': expected a whole number >= 1"),
+    ({"SITE_QUIET_PERIOD": "soon"}, "SITE_QUIET_PERIOD='soon': expected a duration"),
+])
+def test_bad_website_settings_name_the_variable(tmp_path, env, fragment):
+    out = tmp_path / "out"
+    values = {"OUTPUT_DIR": str(out), **{k: v.format(out=out, tmp=tmp_path) for k, v in env.items()}}
+    with pytest.raises(SettingsError) as error:
+        load_settings(values)
+    message = str(error.value)
+    assert fragment.format(out=out, tmp=tmp_path) in message and "\n" not in message

@@ -1,7 +1,8 @@
-"""The four assets of a space sync, one ``docmost_spaces`` partition per Docmost space.
+"""The four assets of a space sync, one ``docmost_spaces`` partition per Docmost space, and the website.
 
 ``raw_export -> extracted_markdown -> postprocessed_tree -> published_space``, then ``git_published_space`` when
-GIT_PUBLISH_REPO is set. Assets pass small picklable
+GIT_PUBLISH_REPO is set, and (with SITE_DIR) the unpartitioned ``docusaurus_site`` over every space's
+``published_space``. Assets pass small picklable
 references (paths and counts, the dataclasses below), never file contents. Working data of a run lives under
 ``OUTPUT_DIR/.pipeline/{raw,extract,staging}/<space>/<run_id>/`` (:mod:`docmost_pipeline.workdir`).
 
@@ -36,10 +37,10 @@ from pydantic import Field
 from docmost_pipeline.alerts import redact
 from docmost_pipeline.convert.document.load import DOCUMENTS_DIR
 from docmost_pipeline.convert.space import convert_space
-from docmost_pipeline.defs.checks import tree_check_results, tree_check_specs
+from docmost_pipeline.defs.checks import site_check_result, site_check_spec, tree_check_results, tree_check_specs
 from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
 from docmost_pipeline.defs.partitions import GROUP_NAME, SPACES_PARTITIONS
-from docmost_pipeline.defs.resources import DocmostResource, GitPublishResource, OutputResource
+from docmost_pipeline.defs.resources import DocmostResource, GitPublishResource, OutputResource, WebsiteResource
 from docmost_pipeline.docmost.errors import DocmostAuthError, DocmostError
 from docmost_pipeline.docmost.publicurl import PublicUrl
 from docmost_pipeline.export.incremental import export_changes
@@ -48,15 +49,19 @@ from docmost_pipeline.export.extract import extract_raw_export
 from docmost_pipeline import gitpublish
 from docmost_pipeline.model import ExtractedExport
 from docmost_pipeline import publish
-from docmost_pipeline.publish import publish_tree
+from docmost_pipeline.publish import PublishError, publish_tree
 from docmost_pipeline.settings import Settings, SyncInterval
+from docmost_pipeline.sitebuild import SiteBuildError
 from docmost_pipeline.syncstate import live_source, source_digest
+from docmost_pipeline.website import SiteUpdate, update_site
 from docmost_pipeline.workdir import fresh_dir
 
 ASSET_NAMES = ("raw_export", "extracted_markdown", "postprocessed_tree", "published_space")
 GIT_ASSET_NAME = "git_published_space"  # only with GIT_PUBLISH_REPO
+SITE_ASSET_NAME = "docusaurus_site"  # only with SITE_DIR
+SITE_GROUP_NAME = "website"
 # every asset of the pipeline (the alert sensors tell its runs from other projects' by these names)
-PIPELINE_ASSET_NAMES = (*ASSET_NAMES, GIT_ASSET_NAME)
+PIPELINE_ASSET_NAMES = (*ASSET_NAMES, GIT_ASSET_NAME, SITE_ASSET_NAME)
 
 
 @dataclass(frozen=True)
@@ -485,13 +490,70 @@ def space_source(published: PublishedRef, output: OutputResource) -> gitpublish.
         pages_live=stamp.page_count if stamp else published.pages, docmost_url=output.base_url)
 
 
+DOCUSAURUS_SITE_DESCRIPTION = """\
+The website: the Docusaurus site (`site/`) built over the live version of every space in `OUTPUT_DIR`, and switched
+live atomically into `SITE_DIR/live`, the folder a static web server serves (never missing, never partial).
+`SITE_KEEP` built versions are kept for rollback (`docmost-pipeline rollback live --output-dir $SITE_DIR`).
+
+Requested by `docusaurus_site_sensor` once spaces have published changes and no sync is queued or running (so a
+backfill of every space gives one build). Not built again when the live site was built from the same space versions
+and site code (metadata `unchanged: true`). A failed build fails the blocking check `site_builds` and the run (which
+alerts); the previous site stays live.
+"""
+
+
+@asset(name=SITE_ASSET_NAME, deps=["published_space"], group_name=SITE_GROUP_NAME, kinds={"docusaurus", "html"},
+       check_specs=[site_check_spec()], description=DOCUSAURUS_SITE_DESCRIPTION)
+def docusaurus_site(context: AssetExecutionContext, output: OutputResource, website: WebsiteResource):
+    try:
+        update = update_site(output.root, website.root, keep=website.keep, run_id=context.run.run_id,
+                             logger=context.log)
+    except (SiteBuildError, PublishError) as exc:
+        raise Failure(description=f"the site was not built: {exc}", allow_retries=False) from None
+    metadata = site_metadata(update)
+    if update.failed:
+        summary = update.build.summary()
+        yield site_check_result(summary, ok=False, clean=False, metadata=metadata)
+        # the problems first: an alert shows the first lines of the message
+        first, *problems = summary.splitlines()
+        headline = (f"the site build failed ({update.errors} error(s)); the live site stays "
+                    f"{update.live_version or '(none yet)'}")
+        raise Failure(description="\n".join([headline, *problems, first]), metadata=metadata, allow_retries=False)
+    yield Output(str(website.root / "live"), metadata=metadata)
+    if update.unchanged:
+        summary = f"unchanged: the live site {update.live_version} passed this check when it was built"
+        yield site_check_result(summary, ok=True, clean=True, metadata={"unchanged": True})
+    else:
+        yield site_check_result(update.build.summary(), ok=True, clean=update.build.clean, metadata=metadata)
+
+
+def site_metadata(update: SiteUpdate) -> dict:
+    """Numbers the UI plots (build seconds, pages, bytes, errors) and what is live."""
+    build = update.build
+    return {
+        "unchanged": update.unchanged,
+        "build_seconds": round(build.seconds, 1) if build else 0.0,
+        "pages": int(update.pages),
+        "bytes": int(update.bytes),
+        "errors": int(update.errors),
+        "mdx_errors": len(build.mdx_errors) if build else 0,
+        "broken_links": len(build.broken_links) + len(build.broken_markdown_links) if build else 0,
+        "broken_anchors": len(build.broken_anchors) if build else 0,
+        "katex_errors": int(build.katex_errors) if build else 0,
+        "spaces": len(update.inputs.spaces),
+        "version": update.live_version or "",
+        "previous_version": update.previous_version or "",
+    }
+
+
 def build_assets(settings: Settings) -> list[AssetsDefinition]:
-    """The assets in lineage order, shaped by the settings that change their definitions (the git target only
-    with GIT_PUBLISH_REPO)."""
+    """The four assets, in lineage order, shaped by the settings that change their definitions; then the git target
+    with GIT_PUBLISH_REPO and the website with SITE_DIR."""
     return [
         raw_export_asset(settings.raw_export_retry_delay),
         extracted_markdown,
         postprocessed_tree_asset(settings.docusaurus_check),
         published_space_asset(settings.sync_interval),
         *([git_published_space_asset()] if settings.git_publish_repo else []),
+        *([docusaurus_site] if settings.site_dir is not None else []),
     ]

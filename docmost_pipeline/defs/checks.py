@@ -1,5 +1,6 @@
 """The blocking asset checks of ``postprocessed_tree``: the pure checks of :mod:`docmost_pipeline.checks` as
-Dagster ``AssetCheckSpec``/``AssetCheckResult`` objects. A failed check stops ``published_space`` in that run."""
+Dagster ``AssetCheckSpec``/``AssetCheckResult`` objects. A failed check stops ``published_space`` in that run.
+Also the blocking check of ``docusaurus_site``: the site build itself."""
 
 from pathlib import Path
 
@@ -61,3 +62,25 @@ def tree_check_results(ref, output_root: Path | None, *, docusaurus: bool) -> li
         facts_path=WorkDirs(output_root).check_facts(ref.space.slug) if output_root is not None else None,
     )
     return [check_result(check) for check in checks]
+
+
+SITE_CHECK = "site_builds"
+
+
+def site_check_spec() -> AssetCheckSpec:
+    """The blocking check of ``docusaurus_site``: the build succeeded (else nothing is switched live)."""
+    return AssetCheckSpec(
+        SITE_CHECK, asset="docusaurus_site", blocking=True,
+        description="Docusaurus built the site over every live space (exit status 0: no MDX error, no broken link). "
+                    "Fails with severity ERROR when the build failed (the previous site stays live and the run "
+                    "fails), WARN when it built with broken anchors or KaTeX errors (published anyway).",
+    )
+
+
+def site_check_result(summary: str, *, ok: bool, clean: bool, metadata: dict) -> AssetCheckResult:
+    """ERROR when the build failed, WARN when it built with problems readers see but that do not stop it."""
+    return AssetCheckResult(
+        check_name=SITE_CHECK, asset_key="docusaurus_site", passed=ok and clean,
+        severity=AssetCheckSeverity.ERROR if not ok else AssetCheckSeverity.WARN,
+        description=summary.splitlines()[0], metadata={"summary": MetadataValue.md(f"```\n{summary}\n```"), **metadata},
+    )

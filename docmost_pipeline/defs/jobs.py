@@ -1,7 +1,8 @@
-"""Dagster jobs: the partitioned space sync, publish status and rollback, and the daily maintenance.
+"""Dagster jobs: the partitioned space sync, the website build, publish status and rollback, the daily maintenance.
 
-``sync_space`` materializes the four assets for one space partition. ``publish_status`` and ``publish_rollback``
-wrap :mod:`docmost_pipeline.publish` (the same functions as ``docmost-pipeline status|rollback``).
+``sync_space`` materializes the four assets for one space partition; ``build_site`` the website (with SITE_DIR).
+``publish_status`` and ``publish_rollback`` wrap :mod:`docmost_pipeline.publish` (the same functions as
+``docmost-pipeline status|rollback``).
 ``maintenance`` removes stale working data (staging and extraction areas of runs no longer in progress, raw exports
 beyond the last RAW_EXPORT_KEEP per space), cleans what interrupted publishes left, prunes published versions
 beyond PUBLISH_KEEP, and reports everything it removed.
@@ -32,8 +33,9 @@ from docmost_pipeline.defs.resources import OutputResource
 from docmost_pipeline.workdir import clean_working_data
 
 SYNC_JOB_NAME = "sync_space"
+SITE_JOB_NAME = "build_site"
 # every job of the pipeline (the alert sensors tell its runs from other projects' by these names)
-PIPELINE_JOB_NAMES = frozenset({SYNC_JOB_NAME, "publish_status", "publish_rollback", "maintenance"})
+PIPELINE_JOB_NAMES = frozenset({SYNC_JOB_NAME, SITE_JOB_NAME, "publish_status", "publish_rollback", "maintenance"})
 IN_PROGRESS_STATUSES = [
     DagsterRunStatus.QUEUED,
     DagsterRunStatus.NOT_STARTED,
@@ -61,6 +63,30 @@ sync_job = define_asset_job(
     # A run whose worker died (killed, out of memory) is run again by the daemon's run retries (dagster.yaml), whole:
     # a new run starts from a fresh export check, publishing is idempotent, and nothing of the dead run is reused.
     tags=SYNC_RETRY_TAGS,
+)
+
+
+def runs_in_progress(instance: DagsterInstance) -> tuple[int, int]:
+    """(space sync runs, site builds) queued or in progress: partitioned runs are space syncs, whatever launched
+    them (a backfill, a sensor, the CLI); site builds are runs of ``build_site`` or of the ``docusaurus_site``
+    asset."""
+    syncs = builds = 0
+    for record in instance.get_run_records(RunsFilter(statuses=IN_PROGRESS_STATUSES)):
+        run = record.dagster_run
+        if run.job_name == SITE_JOB_NAME or any(key.to_user_string() == "docusaurus_site"
+                                                 for key in run.asset_selection or ()):
+            builds += 1
+        elif run.job_name == SYNC_JOB_NAME or PARTITION_TAG in run.tags:
+            syncs += 1
+    return syncs, builds
+
+
+# The website, built over every published space (only with SITE_DIR). Its own job: it is unpartitioned.
+site_job = define_asset_job(
+    name=SITE_JOB_NAME,
+    selection=AssetSelection.assets("docusaurus_site"),
+    executor_def=in_process_executor,
+    description="Build the Docusaurus site over every live space and switch it live into SITE_DIR/live.",
 )
 
 

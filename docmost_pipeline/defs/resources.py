@@ -1,4 +1,5 @@
-"""Dagster resources: the Docmost connection, the output/publish location, the alert targets and the git target.
+"""Dagster resources: the Docmost connection, the output/publish location, the website, the alert targets and the
+git target.
 
 Configuration arrives through ``EnvVar`` for credentials (the UI shows the variable's name, never its value) and as
 validated values from :mod:`docmost_pipeline.settings` for the rest. ``DocmostResource`` hands out one
@@ -130,6 +131,19 @@ class OutputResource(ConfigurableResource):
         return WorkDirs(self.root)
 
 
+class WebsiteResource(ConfigurableResource):
+    """Where the website goes live (SITE_DIR/live, :mod:`docmost_pipeline.website`), how many built versions are
+    kept (SITE_KEEP), and how long publishes must be quiet before the sensor requests a build."""
+
+    site_dir: str
+    keep: int = 3
+    quiet_period_seconds: int = 30
+
+    @property
+    def root(self) -> Path:
+        return Path(self.site_dir).resolve()
+
+
 class AlertResource(ConfigurableResource):
     """Webhook targets for failure/recovery alerts and the UI base URL used in run links.
 
@@ -195,6 +209,10 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
 
     webhooks = ",".join(settings.alert_webhook_urls)
     git = {"git": git_publish_resource(settings, env_vars=env_vars)} if settings.git_publish_repo else {}
+    website = {}
+    if settings.site_dir is not None:
+        website["website"] = WebsiteResource(site_dir=str(Path(settings.site_dir).resolve()), keep=settings.site_keep,
+                                             quiet_period_seconds=settings.site_quiet_period_seconds)
     return {
         "docmost": DocmostResource(
             base_url=secret("DOCMOST_BASE_URL", settings.docmost_base_url),
@@ -220,4 +238,5 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
             webserver_url=settings.dagster_webserver_url,
         ),
         **git,
+        **website,
     }

@@ -52,15 +52,18 @@ from docmost_pipeline.alerts import (
     summarize_error,
 )
 from docmost_pipeline.defs.assets import PIPELINE_ASSET_NAMES
-from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, spaces_in_progress
+from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES, runs_in_progress, spaces_in_progress
 from docmost_pipeline.defs.partitions import PARTITION_TAG, SPACES_PARTITIONS
-from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource
+from docmost_pipeline.defs.resources import AlertResource, DocmostResource, OutputResource, WebsiteResource
 from docmost_pipeline.docmost.errors import DocmostError
 from docmost_pipeline.export.incremental import find_base
 from docmost_pipeline.export.manifest import diff_manifests, read_manifest
 from docmost_pipeline.publish import unpublish
 from docmost_pipeline.settings import Settings, space_selected
 from docmost_pipeline.syncstate import live_source, source_digest
+from docmost_pipeline.website import build_due, live_site, site_inputs
+
+SITE_SENSOR_INTERVAL = 15
 _ALERTED_KEY = "docmost_pipeline/alerted/{run_id}"
 # set on a failed run by Dagster when its run retries (dagster.yaml) mean to launch it again; the alert says so (the
 # retry may still not happen: a run of a code location the daemon does not know is not relaunched)
@@ -212,6 +215,37 @@ def build_change_sensor(settings: Settings, job) -> SensorDefinition:
         return SkipReason(f"no space changed ({len(unchanged)} unchanged{skipped})")
 
     return docmost_change_sensor
+
+
+def build_site_sensor(job) -> SensorDefinition:
+    @sensor(
+        name="docusaurus_site_sensor",
+        job=job,
+        minimum_interval_seconds=SITE_SENSOR_INTERVAL,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=(
+            "Requests one build of `docusaurus_site` when the spaces live in `OUTPUT_DIR` (or the site's code) "
+            "differ from what the live site was built from, once no sync run is queued or in progress and no space "
+            "went live for `SITE_QUIET_PERIOD`: a backfill of every space gives one build, after its last run. "
+            "The run key is the inputs' fingerprint and the live site's version, so a failed build is not retried "
+            "until something changes (launch `build_site` by hand to retry)."
+        ),
+    )
+    def docusaurus_site_sensor(context: SensorEvaluationContext, output: OutputResource, website: WebsiteResource):
+        syncs, builds = runs_in_progress(context.instance)
+        if builds:
+            return SkipReason(f"a site build is queued or in progress ({builds})")
+        inputs, live = site_inputs(output.root), live_site(website.root)
+        decision = build_due(inputs, live, syncs_running=syncs, quiet_seconds=website.quiet_period_seconds)
+        if not decision.due:
+            return SkipReason(decision.reason)
+        context.log.info(f"site build due: {decision.reason}")
+        # A failed build leaves both as they were: the same key, not requested again. A space rolled back to
+        # versions built before gives a new key, since the live site is another build.
+        return RunRequest(run_key=f"site:{inputs.fingerprint[:24]}:{live.version if live else 'none'}",
+                          tags={"docmost/trigger": "site", "docmost/site-spaces": str(len(inputs.spaces))})
+
+    return docusaurus_site_sensor
 
 
 def is_pipeline_run(instance: DagsterInstance, run: DagsterRun) -> bool:

@@ -3,9 +3,10 @@
 What operators see in the UI and what docs/operations.md documents: asset keys with group, kinds, deps, partitions, retry
 policy, freshness and description; the blocking checks; the jobs and what they select; schedules (cron, timezone,
 default status); sensors (interval, default status, target job); resource keys. Built from fixed settings, twice:
-``scheduled_with_docusaurus_check`` (SYNC_INTERVAL=1h30m, DOCUSAURUS_CHECK=1) and ``defaults`` (neither), both with a
-(placeholder) Docmost configured; and ``git_publish`` (defaults plus GIT_PUBLISH_REPO: the git target's asset
-and resource). Any change to that surface fails the test with a readable diff, so it is made on
+``scheduled_with_docusaurus_check`` (SYNC_INTERVAL=1h30m, DOCUSAURUS_CHECK=1, and SITE_DIR: the website) and
+``defaults`` (none of them), both with a (placeholder) Docmost configured; and ``git_publish`` (defaults plus
+GIT_PUBLISH_REPO: the git target's asset and resource). Any change to that surface fails the test with a readable
+diff, so it is made on
 purpose and reviewed with the snapshot file in the same commit.
 
 To accept a change, rewrite the snapshot and review its diff::
@@ -40,7 +41,8 @@ PLACEHOLDER_DOCMOST = {
     "OUTPUT_DIR": "/nonexistent/output",
 }
 SETTINGS = {
-    "scheduled_with_docusaurus_check": {**PLACEHOLDER_DOCMOST, "SYNC_INTERVAL": "1h30m", "DOCUSAURUS_CHECK": "1"},
+    "scheduled_with_docusaurus_check": {**PLACEHOLDER_DOCMOST, "SYNC_INTERVAL": "1h30m", "DOCUSAURUS_CHECK": "1",
+                                        "SITE_DIR": "/nonexistent/site"},
     "defaults": dict(PLACEHOLDER_DOCMOST),
     "git_publish": {**PLACEHOLDER_DOCMOST, "GIT_PUBLISH_REPO": "git://127.0.0.1:9/docs.git"},
 }

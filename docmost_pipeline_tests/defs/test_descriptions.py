@@ -20,7 +20,7 @@ from docmost_pipeline.settings import load_settings
 
 SETTINGS = [
     {},
-    {"SYNC_INTERVAL": "1h", "DOCUSAURUS_CHECK": "1"},
+    {"SYNC_INTERVAL": "1h", "DOCUSAURUS_CHECK": "1", "SITE_DIR": "/nonexistent/site"},
     {"SYNC_INTERVAL": "1h30m"},
     {"SYNC_INTERVAL": "7m"},
     {"SYNC_INTERVAL": "30s"},
@@ -112,6 +112,8 @@ def test_every_description_renders_as_written_in_the_ui(env):
         assert expected in names, sorted(names)
     if env.get("SYNC_INTERVAL"):
         assert "schedule docmost_sync_schedule" in names
+    if env.get("SITE_DIR"):
+        assert {"asset docusaurus_site", "check site_builds", "sensor docusaurus_site_sensor"} <= names
     found = [problem for where, text in collected for problem in problems(where, text)]
     assert not found, "\n".join(found)
 

@@ -182,7 +182,8 @@ def test_pipeline_job_names_are_every_job_of_the_definitions(tmp_path, docmost_s
     from docmost_pipeline.defs.definitions import build_definitions
     from docmost_pipeline.defs.jobs import PIPELINE_JOB_NAMES
 
-    repo = build_definitions(make_settings(docmost_server, tmp_path)).get_repository_def()
+    # with SITE_DIR, so the website's job is defined too
+    repo = build_definitions(make_settings(docmost_server, tmp_path, SITE_DIR=str(tmp_path / ".site"))).get_repository_def()
     assert {job.name for job in repo.get_all_jobs() if not job.name.startswith("__")} == PIPELINE_JOB_NAMES
 
 

@@ -47,7 +47,7 @@ def test_site_builds_from_published_spaces_in_both_modes(tmp_path):
                              "--out-dir", str(build_dir)], capture_output=True, text=True, timeout=1800)
 
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "0 MDX errors, 0 broken links" in result.stdout and "python3 -m http.server 3040" in result.stdout
+    assert "0 MDX errors, 0 broken links" in result.stdout and "python3 -m http.server 3041" in result.stdout
     pages = built_text(build_dir)
     for space, label in (("alpha", "Alpha"), ("beta", "Beta")):
         intro = next(text for path, text in pages.items() if path.startswith(f"docs/{space}/intro"))

@@ -8,6 +8,7 @@ tests fail with the helper's message when they are missing (set DOCMOST_SKIP_SIT
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from docmost_pipeline import sitebuild
 from docmost_pipeline.convert import convert_space
 from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
+from docmost_pipeline.publish import publish_tree
 from docmost_pipeline.export.extract import extract_zip
 
 FIXTURES = RECORDINGS_DIR
@@ -54,6 +56,16 @@ def write_doc(path: Path, title: str, body: str, position: int | None = None) ->
     front = f"title: {title!r}\n" + (f"sidebar_position: {position}\n" if position is not None else "")
     path.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
     return path
+
+
+def publish_space(output: Path, slug: str, label: str, pages: dict[str, str], tmp_path: Path):
+    """Publish a hand-written docs tree as ``slug`` with the real publisher (symlink mode)."""
+    tree = tmp_path / "trees" / f"{slug}-{uuid.uuid4().hex[:8]}"
+    tree.mkdir(parents=True)
+    (tree / "_category_.json").write_text(f'{{"label": "{label}"}}\n', encoding="utf-8")
+    for index, (name, body) in enumerate(pages.items(), start=1):
+        write_doc(tree / f"{name}.md", name.title(), body, position=index)
+    return publish_tree(tree, output, slug)
 
 
 @pytest.fixture(scope="session")

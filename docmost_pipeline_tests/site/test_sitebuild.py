@@ -164,7 +164,7 @@ def test_cli_exits_2_when_the_site_cannot_be_built_and_reads_output_dir_from_dot
 
 def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_port(site_ready, tmp_path):
     """`make site` (``python -m docmost_pipeline.sitebuild``) ends with a serve command; that command, run as
-    printed (only its port moved to a free one, 3040 may be taken here), serves the built site."""
+    printed (only its port moved to a free one, 3041 may be taken here), serves the built site."""
     import re
     import shlex
     import socket
@@ -180,16 +180,16 @@ def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_p
                             "--out-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     serve_line, open_line = built.stdout.strip().splitlines()[-2:]
-    assert serve_line == (f"Serve it:  python3 -m http.server 3040 --bind 127.0.0.1 --directory "
+    assert serve_line == (f"Serve it:  python3 -m http.server 3041 --bind 127.0.0.1 --directory "
                           f"{tmp_path / 'build'}"), built.stdout
-    assert open_line == "then open http://127.0.0.1:3040/"
+    assert open_line == "then open http://127.0.0.1:3041/"
     assert "3000" not in built.stdout  # Docmost's usual port
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     command = shlex.split(serve_line.removeprefix("Serve it:"))
-    command[command.index("3040")] = str(port)
+    command[command.index("3041")] = str(port)
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
@@ -206,3 +206,13 @@ def test_make_site_says_how_to_serve_the_build_on_127_0_0_1_away_from_docmosts_p
         server.wait(timeout=10)
     assert re.search(r"<title[^>]*>", home)
     assert "Served text of the page." in page
+
+
+def test_npm_ci_accepts_the_lockfile(tmp_path):
+    # A fresh machine installs the site with `npm ci`, which refuses a lockfile that lacks any platform package of
+    # an optional dependency; a worktree with node_modules already installed never notices (see docs/site.md).
+    for name in ("package.json", "package-lock.json"):
+        (tmp_path / name).write_bytes((sitebuild.DEFAULT_SITE_DIR / name).read_bytes())
+    done = subprocess.run(["npm", "ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -22,6 +22,8 @@ _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m
 _DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _SYNC_FORMS = "expected a duration like 30s, 5m, 1h30m or a cron expression"
 _TRUE = {"1", "true", "yes", "on"}
+# more page documents fetched at once than this is no longer polite to Docmost (each one is a database read)
+MAX_DOCUMENT_FETCH_CONCURRENCY = 16
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -160,6 +162,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     return number
 
 
+def _bounded_int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    number = _int(env, name, default, minimum)
+    if number > maximum:
+        raise SettingsError(f"{name}={env.get(name)!r}: expected a whole number from {minimum} to {maximum}")
+    return number
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     value = env.get(name)
     if value is None or not value.strip():
@@ -283,6 +292,9 @@ class Settings:
     change_poll_interval_seconds: int = 60
     full_sync_every_seconds: float = 24 * 3600.0
     incremental_max_changed: float = 0.2
+    # each page's own document (POST /api/pages/info) stored with the raw export, this many requests at once
+    page_documents: bool = True
+    document_fetch_concurrency: int = 4
 
     @property
     def docmost_configured(self) -> bool:
@@ -371,6 +383,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         change_poll_interval_seconds=max(1, int(round(_duration(env, "CHANGE_POLL_INTERVAL", "1m")))),
         full_sync_every_seconds=_duration(env, "FULL_SYNC_EVERY", "24h"),
         incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
+        page_documents=_bool(env, "PAGE_DOCUMENTS", True),
+        document_fetch_concurrency=_bounded_int(env, "DOCUMENT_FETCH_CONCURRENCY", 4, 1, MAX_DOCUMENT_FETCH_CONCURRENCY),
     )
 
 

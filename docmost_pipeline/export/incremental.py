@@ -12,6 +12,10 @@ exporter writes the target's title and path into them), and the pages sharing a 
 these. Deleted pages are dropped. Files the pages show that no ZIP holds (attachments of other spaces) are
 hard-linked from the base when it fetched them, else fetched (:mod:`.files`). The result extracts to the same pages
 and attachments a full export would give.
+
+Page documents (``documents/``, :mod:`.documents`): a full export fetches every page's; an incremental one fetches
+only those of the pages added or changed since the base (a changed ``updatedAt``, title, place or icon) and of the
+pages the base has none for (unavailable then, or fetching was off), and hard-links the others from the base.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from docmost_pipeline.export.download import (
     prepare_dir,
     write_tree,
 )
+from docmost_pipeline.export.documents import DEFAULT_CONCURRENCY, DocumentsReport, store_documents
 from docmost_pipeline.export.files import as_dicts, fetch_files, present_ids, wanted_files
 from docmost_pipeline.export.manifest import ManifestError, PageManifest, diff_manifests
 from docmost_pipeline.export.metadata import read_export_metadata
@@ -67,6 +72,7 @@ class SyncPlan:
     export_ids: frozenset[str] = frozenset()
     deleted_ids: frozenset[str] = frozenset()
     changed: dict[str, int] = field(default_factory=dict)  # counts by kind, for logs and metadata
+    changed_ids: frozenset[str] = frozenset()  # pages added or whose manifest entry changed (their document too)
 
 
 def load_base(raw_dir: Path) -> Base | None:
@@ -124,7 +130,8 @@ def plan_export(manifest: PageManifest, base: Base | None, *, now: float | None 
                                 f"{max_changed_share:.0%}: a full export is cheaper", changed=changed)
     return SyncPlan("incremental", "pages changed since the last export" if export_ids or diff.deleted
                     else "nothing changed since the last export", base=base, export_ids=frozenset(export_ids),
-                    deleted_ids=frozenset(diff.deleted), changed=changed)
+                    deleted_ids=frozenset(diff.deleted), changed=changed,
+                    changed_ids=frozenset(diff.added | diff.updated))
 
 
 def _link(source: Path, target: Path) -> None:
@@ -198,19 +205,41 @@ def update_space(client, space: Space, manifest: PageManifest, plan: SyncPlan, d
 
 def export_changes(client, space: Space, manifest: PageManifest, dest_dir: Path, *, bases: Path,
                    force_full: bool = False, full_every: float = DEFAULT_FULL_EVERY,
-                   max_changed_share: float = DEFAULT_MAX_CHANGED_SHARE) -> tuple[RawExport, SyncPlan]:
+                   max_changed_share: float = DEFAULT_MAX_CHANGED_SHARE, page_documents: bool = True,
+                   document_concurrency: int = DEFAULT_CONCURRENCY) -> tuple[RawExport, SyncPlan]:
     """The raw export of ``space`` into ``dest_dir``: incremental on the newest usable raw export found in
-    ``bases`` (the space's folder of raw exports) when :func:`plan_export` allows it, else full."""
+    ``bases`` (the space's folder of raw exports) when :func:`plan_export` allows it, else full. With
+    ``page_documents``, each page's document too (``documents/``, at most ``document_concurrency`` requests at
+    once)."""
     plan = plan_export(manifest, find_base(Path(bases), exclude=Path(dest_dir)), force_full=force_full,
                        full_every=full_every, max_changed_share=max_changed_share)
     log.info("space %s: %s export (%s); changes: %s", space.slug, plan.mode, plan.reason, plan.changed)
+    raw = None
     if plan.mode == "incremental":
         try:
-            return update_space(client, space, manifest, plan, _empty(dest_dir)), plan
+            raw = update_space(client, space, manifest, plan, _empty(dest_dir))
         except IncrementalUnusable as exc:
             log.warning("space %s: incremental export not possible (%s); exporting it all", space.slug, exc)
             plan = SyncPlan("full", str(exc), changed=plan.changed)
-    return download_space(client, space, _empty(dest_dir), manifest), plan
+    if raw is None:
+        raw = download_space(client, space, _empty(dest_dir), manifest)
+    if page_documents:
+        add_documents(client, raw, manifest, plan, concurrency=document_concurrency)
+    return raw, plan
+
+
+def add_documents(client, raw: RawExport, manifest: PageManifest, plan: SyncPlan, *,
+                  concurrency: int = DEFAULT_CONCURRENCY) -> DocumentsReport:
+    """Store the page documents of ``raw`` (made following ``plan``) and record what it took in its manifest."""
+    live = {e.id for e in manifest.entries} - set(raw.deleted_page_ids)
+    incremental = raw.mode == "incremental" and plan.base is not None
+    report = store_documents(client, raw.dir, live, base_dir=plan.base.raw.dir if incremental else None,
+                             changed=plan.changed_ids if incremental else live, concurrency=concurrency)
+    log.info("space %s: page documents: %d fetched, %d reused, %d unavailable in %.2fs", raw.space.slug,
+             report.fetched, report.reused, len(report.unavailable), report.seconds)
+    raw.documents = report.to_dict()
+    raw.save()
+    return report
 
 
 def _empty(directory: Path) -> Path:
@@ -232,4 +261,4 @@ def _updated_index(base: Base, manifest: PageManifest, exported: list[str], dest
 
 
 __all__ = ["Base", "DEFAULT_FULL_EVERY", "DEFAULT_MAX_CHANGED_SHARE", "IncrementalUnusable", "SyncPlan",
-           "export_changes", "find_base", "load_base", "plan_export", "update_space"]
+           "add_documents", "export_changes", "find_base", "load_base", "plan_export", "update_space"]

@@ -133,11 +133,13 @@ Reads the space's page list (`POST /api/pages/recent`) and compares it with the 
 - **full**: the whole space is exported (`POST /api/spaces/export`), plus every page that export dropped.
 
 Files the pages show that no export holds (attachments of other spaces) are fetched on their own
-(`GET /api/files/...`). Each page's own document (`POST /api/pages/info`, ProseMirror JSON: what the Markdown
-export loses) is stored in `documents/`, for every page on a full export and for the changed ones on an incremental
-one (`PAGE_DOCUMENTS`, `DOCUMENT_FETCH_CONCURRENCY` requests at once); a page whose document cannot be fetched
-keeps its Markdown rendering (`document_unavailable` warning). Docmost's public address (`DOCMOST_PUBLIC_URL`, else its `window.CONFIG.APP_URL`, else the
+(`GET /api/files/...`). Docmost's public address (`DOCMOST_PUBLIC_URL`, else its `window.CONFIG.APP_URL`, else the
 base URL) is what edit links and links back to Docmost use.
+
+Each page's own document (`POST /api/pages/info`, ProseMirror JSON: what the Markdown export loses) is stored in
+`documents/`: every page's on a full export, the changed pages' on an incremental one, `DOCUMENT_FETCH_CONCURRENCY`
+requests at once (`PAGE_DOCUMENTS=off`: none). A page whose document cannot be fetched keeps its Markdown
+rendering (a `document_unavailable` warning).
 
 A full export happens without a usable previous export, every `FULL_SYNC_EVERY`, when more than
 `INCREMENTAL_MAX_CHANGED` of the pages changed, or when asked for (config `full: true`,

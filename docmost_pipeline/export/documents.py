@@ -114,13 +114,12 @@ def fetch_documents(client, page_ids: Iterable[str], documents_dir: Path, *,
     return {page_id: reasons[page_id] for page_id in ids if reasons[page_id] is not None}
 
 
-def store_documents(client, raw_dir: Path, page_ids: Iterable[str], *, base_dir: Path | None = None,
+def store_documents(client, documents_dir: Path, page_ids: Iterable[str], *, base_dir: Path | None = None,
                     changed: Iterable[str] = (), concurrency: int = DEFAULT_CONCURRENCY) -> DocumentsReport:
-    """The ``documents/`` folder of the raw export in ``raw_dir`` for ``page_ids``: a page not in ``changed`` whose
-    document the base raw export ``base_dir`` holds gets it by hard link, every other page's is fetched. Pages not
-    in ``page_ids`` (deleted ones) get none."""
+    """Fill ``documents_dir`` for ``page_ids``: a page not in ``changed`` whose document the base raw export
+    ``base_dir`` holds gets it by hard link, every other page's is fetched; then ``unavailable.json``."""
     started = time.monotonic()
-    documents_dir = Path(raw_dir) / DOCUMENTS_DIR
+    documents_dir = Path(documents_dir)
     documents_dir.mkdir(parents=True, exist_ok=True)
     base_documents = Path(base_dir) / DOCUMENTS_DIR if base_dir is not None else None
     changed = set(changed)
@@ -136,6 +135,18 @@ def store_documents(client, raw_dir: Path, page_ids: Iterable[str], *, base_dir:
     write_json(documents_dir / UNAVAILABLE_FILE, unavailable)
     return DocumentsReport(fetched=len(to_fetch) - len(unavailable), reused=reused, unavailable=unavailable,
                            seconds=time.monotonic() - started)
+
+
+def drop_documents(documents_dir: Path, report: DocumentsReport, page_ids: Iterable[str]) -> DocumentsReport:
+    """Remove the documents of ``page_ids`` (pages found deleted while the documents were stored) from the folder
+    and its ``unavailable.json``; the counts of ``report`` stay what was done."""
+    gone = {page_id for page_id in page_ids if _PAGE_ID.fullmatch(page_id)}
+    for page_id in gone:
+        document_path(documents_dir, page_id).unlink(missing_ok=True)
+    unavailable = {k: v for k, v in report.unavailable.items() if k not in gone}
+    write_json(Path(documents_dir) / UNAVAILABLE_FILE, unavailable)
+    return DocumentsReport(fetched=report.fetched, reused=report.reused, unavailable=unavailable,
+                           seconds=report.seconds)
 
 
 def carry_documents(raw_dir: Path, extract_dir: Path, page_ids: Iterable[str]) -> int:
@@ -161,4 +172,4 @@ def carry_documents(raw_dir: Path, extract_dir: Path, page_ids: Iterable[str]) -
 
 __all__ = ["DEFAULT_CONCURRENCY", "DOCUMENTS_DIR", "DocumentsReport", "UNAVAILABLE_FILE", "carry_documents",
            "document_path",
-           "fetch_documents", "read_unavailable", "store_documents", "write_json"]
+           "drop_documents", "fetch_documents", "read_unavailable", "store_documents", "write_json"]

@@ -15,7 +15,9 @@ and attachments a full export would give.
 
 Page documents (``documents/``, :mod:`.documents`): a full export fetches every page's; an incremental one fetches
 only those of the pages added or changed since the base (a changed ``updatedAt``, title, place or icon) and of the
-pages the base has none for (unavailable then, or fetching was off), and hard-links the others from the base.
+pages the base has none for (unavailable then, or fetching was off), and hard-links the others from the base. They
+are fetched while the export runs (a space export is mostly Docmost's time); pages found deleted meanwhile lose
+theirs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import logging
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +41,13 @@ from docmost_pipeline.export.download import (
     prepare_dir,
     write_tree,
 )
-from docmost_pipeline.export.documents import DEFAULT_CONCURRENCY, DocumentsReport, store_documents
+from docmost_pipeline.export.documents import (
+    DEFAULT_CONCURRENCY,
+    DOCUMENTS_DIR,
+    DocumentsReport,
+    drop_documents,
+    store_documents,
+)
 from docmost_pipeline.export.files import as_dicts, fetch_files, present_ids, wanted_files
 from docmost_pipeline.export.manifest import ManifestError, PageManifest, diff_manifests
 from docmost_pipeline.export.metadata import read_export_metadata
@@ -210,36 +219,50 @@ def export_changes(client, space: Space, manifest: PageManifest, dest_dir: Path,
     """The raw export of ``space`` into ``dest_dir``: incremental on the newest usable raw export found in
     ``bases`` (the space's folder of raw exports) when :func:`plan_export` allows it, else full. With
     ``page_documents``, each page's document too (``documents/``, at most ``document_concurrency`` requests at
-    once)."""
+    once), fetched while the export runs: most of an export is Docmost's time, the client only waits."""
     plan = plan_export(manifest, find_base(Path(bases), exclude=Path(dest_dir)), force_full=force_full,
                        full_every=full_every, max_changed_share=max_changed_share)
     log.info("space %s: %s export (%s); changes: %s", space.slug, plan.mode, plan.reason, plan.changed)
-    raw = None
-    if plan.mode == "incremental":
-        try:
-            raw = update_space(client, space, manifest, plan, _empty(dest_dir))
-        except IncrementalUnusable as exc:
-            log.warning("space %s: incremental export not possible (%s); exporting it all", space.slug, exc)
-            plan = SyncPlan("full", str(exc), changed=plan.changed)
-    if raw is None:
-        raw = download_space(client, space, _empty(dest_dir), manifest)
-    if page_documents:
-        add_documents(client, raw, manifest, plan, concurrency=document_concurrency)
+    dest_dir = _empty(dest_dir)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="docmost-documents") as aside:
+        documents = aside.submit(_store_documents, client, manifest, plan, dest_dir / DOCUMENTS_DIR,
+                                 document_concurrency) if page_documents else None
+        raw, plan = _export(client, space, manifest, plan, dest_dir)
+        report = documents.result() if documents is not None else None
+    if report is not None:
+        report = drop_documents(dest_dir / DOCUMENTS_DIR, report, raw.deleted_page_ids)
+        log.info("space %s: page documents: %d fetched, %d reused, %d unavailable in %.2fs", space.slug,
+                 report.fetched, report.reused, len(report.unavailable), report.seconds)
+        raw.documents = report.to_dict()
+        raw.save()
     return raw, plan
 
 
-def add_documents(client, raw: RawExport, manifest: PageManifest, plan: SyncPlan, *,
-                  concurrency: int = DEFAULT_CONCURRENCY) -> DocumentsReport:
-    """Store the page documents of ``raw`` (made following ``plan``) and record what it took in its manifest."""
-    live = {e.id for e in manifest.entries} - set(raw.deleted_page_ids)
-    incremental = raw.mode == "incremental" and plan.base is not None
-    report = store_documents(client, raw.dir, live, base_dir=plan.base.raw.dir if incremental else None,
-                             changed=plan.changed_ids if incremental else live, concurrency=concurrency)
-    log.info("space %s: page documents: %d fetched, %d reused, %d unavailable in %.2fs", raw.space.slug,
-             report.fetched, report.reused, len(report.unavailable), report.seconds)
-    raw.documents = report.to_dict()
-    raw.save()
-    return report
+def _export(client, space: Space, manifest: PageManifest, plan: SyncPlan, dest_dir: Path) -> tuple[RawExport,
+                                                                                                   SyncPlan]:
+    if plan.mode == "incremental":
+        try:
+            return update_space(client, space, manifest, plan, dest_dir), plan
+        except IncrementalUnusable as exc:
+            log.warning("space %s: incremental export not possible (%s); exporting it all", space.slug, exc)
+            plan = SyncPlan("full", str(exc), changed=plan.changed)
+            for leftover in dest_dir.iterdir():  # the documents being fetched stay
+                if leftover.name != DOCUMENTS_DIR:
+                    if leftover.is_dir():
+                        shutil.rmtree(leftover)
+                    else:
+                        leftover.unlink()
+    return download_space(client, space, dest_dir, manifest), plan
+
+
+def _store_documents(client, manifest: PageManifest, plan: SyncPlan, documents_dir: Path,
+                     concurrency: int) -> DocumentsReport:
+    """Every page's document on a full export; on an incremental one the changed pages' (and those the base has
+    none for), the others hard-linked from the base."""
+    live = {e.id for e in manifest.entries}
+    incremental = plan.mode == "incremental" and plan.base is not None
+    return store_documents(client, documents_dir, live, base_dir=plan.base.raw.dir if incremental else None,
+                           changed=plan.changed_ids if incremental else live, concurrency=concurrency)
 
 
 def _empty(directory: Path) -> Path:
@@ -261,4 +284,4 @@ def _updated_index(base: Base, manifest: PageManifest, exported: list[str], dest
 
 
 __all__ = ["Base", "DEFAULT_FULL_EVERY", "DEFAULT_MAX_CHANGED_SHARE", "IncrementalUnusable", "SyncPlan",
-           "add_documents", "export_changes", "find_base", "load_base", "plan_export", "update_space"]
+           "export_changes", "find_base", "load_base", "plan_export", "update_space"]

@@ -176,3 +176,14 @@ def test_a_rejected_login_while_fetching_documents_fails_the_export(client, docm
     with pytest.raises(DocmostAuthError):
         fetch_documents(client, pages, tmp_path / "documents", concurrency=4)
     assert docmost_server.count(INFO) <= 4  # the requests in flight when it happened; the rest were not made
+
+
+def test_documents_are_fetched_while_the_space_export_runs(client, docmost_server, tmp_path):
+    docmost_server.set_export_latency(base_seconds=1.0, per_page_seconds=0.0)
+    docmost_server.clear_requests()
+    raw, _ = sync(client, "engineering", tmp_path / "raw", "1")
+    paths = [r.path for r in docmost_server.requests]
+    # the export answers after 1 s; by then documents have been answered (requests are logged as answered)
+    assert paths.index(INFO) < paths.index("/api/spaces/export")
+    assert raw.documents["fetched"] == 100 and stored(raw.dir / DOCUMENTS_DIR).keys() == {
+        p.id for p in docmost_server.space_by_slug("engineering").model.live_pages()}

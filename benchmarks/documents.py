@@ -78,7 +78,8 @@ def main() -> int:
             # a first sync creates the Dagster instance's storage and warms the caches: not counted for either side
             timed_sync({**env, "OUTPUT_DIR": f"{work}/warm-up"}, "collisions")
             full = {mode: measured_sync(env, base_url, mode) for mode in ("on", "off")}
-            control(base_url, op="append_text", page_id=first_page(env, base_url), text="An edit made by the benchmark.")
+            edited = first_page(env, base_url)
+            control(base_url, op="append_text", page_id=edited, text="An edit made by the benchmark.")
             edit = {mode: measured_sync(env, base_url, mode) for mode in ("on", "off")}
             return report(args.pages, full, edit)
     finally:

@@ -384,7 +384,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         full_sync_every_seconds=_duration(env, "FULL_SYNC_EVERY", "24h"),
         incremental_max_changed=_share(env, "INCREMENTAL_MAX_CHANGED", 0.2),
         page_documents=_bool(env, "PAGE_DOCUMENTS", True),
-        document_fetch_concurrency=_bounded_int(env, "DOCUMENT_FETCH_CONCURRENCY", 4, 1, MAX_DOCUMENT_FETCH_CONCURRENCY),
+        document_fetch_concurrency=_bounded_int(env, "DOCUMENT_FETCH_CONCURRENCY", 4, 1,
+                                                MAX_DOCUMENT_FETCH_CONCURRENCY),
     )
 
 

@@ -131,4 +131,5 @@ def as_dicts(items) -> list[dict]:
     return [asdict(item) for item in items]
 
 
-__all__ = ["FILES_DIR", "FetchedFile", "MissingFile", "as_dicts", "fetch_files", "link_file", "present_ids", "wanted_files"]
+__all__ = ["FILES_DIR", "FetchedFile", "MissingFile", "as_dicts", "fetch_files", "link_file", "present_ids",
+           "wanted_files"]

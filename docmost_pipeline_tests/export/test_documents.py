@@ -187,3 +187,17 @@ def test_documents_are_fetched_while_the_space_export_runs(client, docmost_serve
     assert paths.index(INFO) < paths.index("/api/spaces/export")
     assert raw.documents["fetched"] == 100 and stored(raw.dir / DOCUMENTS_DIR).keys() == {
         p.id for p in docmost_server.space_by_slug("engineering").model.live_pages()}
+
+
+def test_a_page_deleted_during_the_export_loses_its_document(client, docmost_server, tmp_path):
+    sync(client, "engineering", tmp_path / "raw", "1")
+    glossary = page_id(docmost_server, "engineering", "Glossary")
+    docmost_server.append_text(glossary, "Edited, then trashed before the sync exports it.")
+    space = space_of(client, "engineering")
+    manifest = read_manifest(client, space.id)  # still lists Glossary
+    docmost_server.trash_page(glossary)
+    raw, _ = export_changes(client, space, manifest, tmp_path / "raw" / "2", bases=tmp_path / "raw")
+    assert glossary in raw.deleted_page_ids
+    documents = raw.dir / DOCUMENTS_DIR
+    assert glossary not in stored(documents) and glossary not in unavailable(documents)
+    assert stored(documents) == server_documents(docmost_server, "engineering")

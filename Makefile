@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/download.py
 	$(BIN)/python benchmarks/convert.py
 	$(BIN)/python benchmarks/incremental.py
+	$(BIN)/python benchmarks/documents.py
 	$(BIN)/python benchmarks/run_latency.py
 	$(BIN)/python benchmarks/git_publish.py
 	$(BIN)/python benchmarks/site_build.py

@@ -23,6 +23,8 @@ _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m
 _DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _SYNC_FORMS = "expected a duration like 30s, 5m, 1h30m or a cron expression"
 _TRUE = {"1", "true", "yes", "on"}
+# more page documents fetched at once than this is no longer polite to Docmost (each one is a database read)
+MAX_DOCUMENT_FETCH_CONCURRENCY = 16
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -158,6 +160,13 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
         raise SettingsError(f"{name}={value!r}: expected a whole number >= {minimum}") from None
     if number < minimum:
         raise SettingsError(f"{name}={value!r}: expected a whole number >= {minimum}")
+    return number
+
+
+def _bounded_int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    number = _int(env, name, default, minimum)
+    if number > maximum:
+        raise SettingsError(f"{name}={env.get(name)!r}: expected a whole number from {minimum} to {maximum}")
     return number
 
 
@@ -379,6 +388,9 @@ class Settings:
     site_port: int = 3040
     site_keep: int = 3
     site_quiet_period_seconds: int = 30
+    # each page's own document (POST /api/pages/info) stored with the raw export, this many requests at once
+    page_documents: bool = True
+    document_fetch_concurrency: int = 4
 
     @property
     def docmost_configured(self) -> bool:
@@ -512,6 +524,9 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv_path: Path
         site_port=site_port_setting(env),
         site_keep=_int(env, "SITE_KEEP", 3, 1),
         site_quiet_period_seconds=int(round(_duration(env, "SITE_QUIET_PERIOD", "30s", minimum=0.0))),
+        page_documents=_bool(env, "PAGE_DOCUMENTS", True),
+        document_fetch_concurrency=_bounded_int(env, "DOCUMENT_FETCH_CONCURRENCY", 4, 1,
+                                                MAX_DOCUMENT_FETCH_CONCURRENCY),
     )
 
 

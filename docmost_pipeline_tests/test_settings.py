@@ -116,6 +116,7 @@ def test_defaults_without_docmost():
     assert settings.publish_keep == 3
     assert str(settings.output_dir) == "output"
     assert settings.log_format == "text"
+    assert settings.page_documents is True and settings.document_fetch_concurrency == 4
 
 
 @pytest.mark.parametrize(
@@ -132,6 +133,9 @@ def test_defaults_without_docmost():
         ("DOCMOST_PUBLIC_URL", "wiki.example.com",
          "DOCMOST_PUBLIC_URL='wiki.example.com': expected an http(s) URL like https://wiki.example.com"),
         ("DOCMOST_PUBLIC_URL", "https://wiki example.com", "DOCMOST_PUBLIC_URL='https://wiki example.com'"),
+        ("PAGE_DOCUMENTS", "sometimes", "PAGE_DOCUMENTS='sometimes': expected 1/0, true/false, yes/no or on/off"),
+        ("DOCUMENT_FETCH_CONCURRENCY", "0", "DOCUMENT_FETCH_CONCURRENCY='0': expected a whole number >= 1"),
+        ("DOCUMENT_FETCH_CONCURRENCY", "64", "DOCUMENT_FETCH_CONCURRENCY='64': expected a whole number from 1 to 16"),
     ],
 )
 def test_invalid_values_name_the_variable(name, value, fragment):
@@ -139,6 +143,14 @@ def test_invalid_values_name_the_variable(name, value, fragment):
         load_settings({**BASE, name: value})
     assert fragment in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_page_documents_settings_reach_the_output_resource():
+    from docmost_pipeline.defs.resources import build_resources
+
+    settings = load_settings({**BASE, "PAGE_DOCUMENTS": "off", "DOCUMENT_FETCH_CONCURRENCY": "2"})
+    output = build_resources(settings)["output"]
+    assert (output.page_documents, output.document_fetch_concurrency) == (False, 2)
 
 
 def test_public_url_is_optional_and_normalised():

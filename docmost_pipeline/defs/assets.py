@@ -56,6 +56,7 @@ from docmost_pipeline.syncstate import live_source, source_digest
 from docmost_pipeline.website import SiteUpdate, update_site
 from docmost_pipeline.workdir import fresh_dir
 
+MAX_NAMED_PAGES = 20  # pages named in the document_unavailable warning; the rest are counted
 ASSET_NAMES = ("raw_export", "extracted_markdown", "postprocessed_tree", "published_space")
 GIT_ASSET_NAME = "git_published_space"  # only with GIT_PUBLISH_REPO
 SITE_ASSET_NAME = "docusaurus_site"  # only with SITE_DIR
@@ -147,6 +148,11 @@ Files the pages show that no export holds (attachments of other spaces) are fetc
 (`GET /api/files/...`). Docmost's public address (`DOCMOST_PUBLIC_URL`, else its `window.CONFIG.APP_URL`, else the
 base URL) is what edit links and links back to Docmost use.
 
+Each page's own document (`POST /api/pages/info`, ProseMirror JSON: what the Markdown export loses) is stored in
+`documents/`: every page's on a full export, the changed pages' on an incremental one, `DOCUMENT_FETCH_CONCURRENCY`
+requests at once (`PAGE_DOCUMENTS=off`: none). A page whose document cannot be fetched keeps its Markdown
+rendering (a `document_unavailable` warning).
+
 A full export happens without a usable previous export, every `FULL_SYNC_EVERY`, when more than
 `INCREMENTAL_MAX_CHANGED` of the pages changed, or when asked for (config `full: true`,
 `docmost-pipeline sync --full`). Written to `OUTPUT_DIR/.pipeline/raw/<space>/<run_id>/`. Retried 3 times with
@@ -199,7 +205,8 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
                       allow_retries=False)
     space_ref = SpaceRef(slug=slug, id=space.id, name=space.name)
     manifest = read_manifest(client, space.id)
-    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public.url)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public.url,
+                           page_documents=output.page_documents)
     live_version, live_digest = live_source(output.root, slug)
     manifest_meta = {"manifest_seconds": round(manifest.seconds, 3), "manifest_requests": manifest.requests,
                      "pages_listed": len(manifest.entries), "public_url": public.url,
@@ -233,6 +240,7 @@ def materialize_raw_export(context: AssetExecutionContext, config: SyncConfig, c
         "recovered_pages": len(raw.recovered_page_ids or ()),
         "other_space_files_fetched": len(raw.fetched_files),
         "other_space_files_missing": len(raw.missing_files),
+        **documents_metadata(raw),
         "empty_space": bool(raw.empty),
         "raw_dir": MetadataValue.path(str(raw.dir)),
     })
@@ -243,9 +251,36 @@ def export_space_changes(context: AssetExecutionContext, client, space, manifest
     """The raw export of this run: incremental on the newest usable previous one when the plan allows it."""
     dest = output.work_dirs.raw(space.slug, context.run.run_id)
     raw, plan = export_changes(client, space, manifest, dest, bases=dest.parent, force_full=full,
-                               full_every=output.full_sync_every, max_changed_share=output.incremental_max_changed)
+                               full_every=output.full_sync_every, max_changed_share=output.incremental_max_changed,
+                               page_documents=output.page_documents,
+                               document_concurrency=output.document_fetch_concurrency)
     context.log.info(f"space {space.slug}: {raw.mode} export ({plan.reason}); changes: {plan.changed}")
+    warn_unavailable_documents(context, space.slug, raw, manifest)
     return raw, plan
+
+
+def warn_unavailable_documents(context: AssetExecutionContext, slug: str, raw, manifest) -> None:
+    """One run-log warning naming the pages (by title, else id) whose document Docmost did not give."""
+    unavailable = (raw.documents or {}).get("unavailable") or {}
+    if not unavailable:
+        return
+    titles = {e.id: e.title for e in manifest.entries}
+    names = [f"{titles[pid]!r} ({pid})" if titles.get(pid) else pid for pid in sorted(unavailable)]
+    shown = ", ".join(names[:MAX_NAMED_PAGES]) + (f" and {len(names) - MAX_NAMED_PAGES} more"
+                                                   if len(names) > MAX_NAMED_PAGES else "")
+    first = unavailable[sorted(unavailable)[0]]
+    context.log.warning(f"space {slug}: document_unavailable: {len(unavailable)} page(s) keep their Markdown "
+                        f"rendering, Docmost did not give their document: {shown} (first reason: {first})")
+
+
+def documents_metadata(raw) -> dict:
+    """``raw_export`` metadata of the page documents (zeros and ``page_documents: false`` when not fetched)."""
+    report = raw.documents or {}
+    return {"page_documents": raw.documents is not None,
+            "documents_fetched": int(report.get("fetched", 0)),
+            "documents_reused": int(report.get("reused", 0)),
+            "documents_unavailable": len(report.get("unavailable") or {}),
+            "documents_seconds": round(float(report.get("seconds", 0.0)), 3)}
 
 
 @asset(

@@ -107,7 +107,8 @@ def close_cached_clients() -> None:
 
 
 class OutputResource(ConfigurableResource):
-    """Where spaces are published (OUTPUT_DIR) and how: publish mode, versions kept, raw exports kept.
+    """Where spaces are published (OUTPUT_DIR) and how: publish mode, versions kept, raw exports kept, and what the
+    raw export holds (full or incremental, page documents).
 
     Pipeline working data (raw exports, extraction, staging) lives under ``OUTPUT_DIR/.pipeline/``
     (:class:`~docmost_pipeline.workdir.WorkDirs`).
@@ -121,6 +122,10 @@ class OutputResource(ConfigurableResource):
     # when a sync exports the whole space instead of what changed (FULL_SYNC_EVERY, INCREMENTAL_MAX_CHANGED)
     full_sync_every: float = 24 * 3600.0
     incremental_max_changed: float = 0.2
+    # each page's own document stored with the raw export (PAGE_DOCUMENTS), this many requests at once
+    # (DOCUMENT_FETCH_CONCURRENCY)
+    page_documents: bool = True
+    document_fetch_concurrency: int = 4
 
     @property
     def root(self) -> Path:
@@ -232,6 +237,8 @@ def build_resources(settings: Settings, *, env_vars: bool = True) -> dict[str, C
             base_url=settings.docmost_base_url,
             full_sync_every=settings.full_sync_every_seconds,
             incremental_max_changed=settings.incremental_max_changed,
+            page_documents=settings.page_documents,
+            document_fetch_concurrency=settings.document_fetch_concurrency,
         ),
         "alerts": AlertResource(
             webhook_urls=secret("ALERT_WEBHOOK_URLS", webhooks) if webhooks else "",

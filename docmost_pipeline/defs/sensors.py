@@ -159,7 +159,8 @@ def detect_change(client, space, output: OutputResource, public_url: str | None)
     """The change of one space since its live version (None: unchanged), from its page manifest alone (and
     Docmost's public address, which shapes the tree too)."""
     manifest = read_manifest(client, space.id)
-    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public_url)
+    digest = source_digest(manifest.digest, space_name=space.name, base_url=output.base_url, public_url=public_url,
+                           page_documents=output.page_documents)
     live_version, live_digest = live_source(output.root, space.slug)
     if live_digest == digest:
         return None

@@ -15,6 +15,8 @@ Owns every conversation with Docmost. Behaviour the rest of the pipeline relies 
   credentials are :class:`DocmostAuthError` and never retried.
 * Files (``GET /api/files/<attachmentId>/<fileName>``, :meth:`DocmostClient.download_file`) are streamed, capped and
   retried like exports, without the ZIP check.
+* A page's own document (``POST /api/pages/info``, :meth:`DocmostClient.page_info`): the page with its content as
+  ProseMirror JSON, retried like the lists; an unknown page is :class:`DocmostNotFound` (Docmost answers 404).
 * Docmost's public address (its ``APP_URL``, which it writes into page content whatever address a client uses) is
   read from ``window.CONFIG`` of the web app's page ``GET /`` (:meth:`DocmostClient.public_url`; no session).
 * Secrets (the password, the session cookie) never reach a log line, an error message or ``repr``.
@@ -61,6 +63,7 @@ SPACE_EXPORT_PATH = "/api/spaces/export"
 PAGE_EXPORT_PATH = "/api/pages/export"
 PAGE_SIZE = 100
 RECENT_PATH = "/api/pages/recent"
+PAGE_INFO_PATH = "/api/pages/info"
 FILES_PATH = "/api/files"
 WEB_INDEX_PATH = "/"
 WEB_INDEX_LIMIT = 1024 * 1024  # the web app's page is ~1.6 KB; anything past 1 MiB is not read
@@ -194,6 +197,7 @@ class DocmostClient:
         self.request_count = 0  # every HTTP request made, retries and logins included
         self.log = logger or logging.getLogger(__name__)
         self._login_lock = threading.Lock()
+        self._count_lock = threading.Lock()  # documents are fetched from several threads at once
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, follow_redirects=False,
                                   cookies=http.cookiejar.CookieJar(policy=_RejectAllCookies()),
@@ -283,6 +287,21 @@ class DocmostClient:
         path = f"{FILES_PATH}/{attachment_id}/{quote(name, safe='')}"
         return self._download(path, None, Path(dest), method="GET", check_zip=False)
 
+    def page_info(self, page_id: str) -> dict:
+        """The ``data`` object of ``POST /api/pages/info`` for one page: its fields and its ``content`` (ProseMirror
+        JSON, ``None`` for a page created without content). Trashed pages are answered too (with ``deletedAt``).
+        A page Docmost does not have is :class:`DocmostNotFound`; 5xx, 429 and connection errors are retried."""
+        if not isinstance(page_id, str) or not _UUID.fullmatch(page_id):
+            # Docmost looks a pageId that is not a UUID up as a slugId: refused here, so a slugId is never mistaken
+            raise ValueError(f"page id {page_id!r} is not a Docmost id (a UUID)")
+        endpoint = f"POST {PAGE_INFO_PATH}"
+        payload = self._post_json(PAGE_INFO_PATH, {"pageId": page_id})
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, dict) or data.get("id") != page_id:
+            raise DocmostError(endpoint, 200, None, f"unexpected answer shape for page {page_id} (no data object "
+                                                    "with that id)")
+        return data
+
     def public_url(self) -> str | None:
         """Docmost's public address: ``window.CONFIG.APP_URL`` of its web app page (``GET /`` on the base URL, no
         session), without a trailing ``/``. None when the page has none (no ``window.CONFIG``, no ``APP_URL``, or
@@ -298,7 +317,7 @@ class DocmostClient:
                 attempt = self._wait_or_give_up(endpoint, failure, attempt)
 
     def _read_public_url(self, endpoint: str) -> str | None:
-        self.request_count += 1
+        self._count_request()
         page = f"{self.base_url}{WEB_INDEX_PATH}"
         try:
             with self._http.stream("GET", WEB_INDEX_PATH, headers={"accept": "text/html"}) as response:
@@ -337,6 +356,10 @@ class DocmostClient:
             raise DocmostError(endpoint, status, None, f"window.CONFIG.APP_URL of the page at {page} is "
                                                        f"{app_url!r}, not an http(s) URL")
         return app_url.strip().rstrip("/")
+
+    def _count_request(self) -> None:
+        with self._count_lock:
+            self.request_count += 1
 
     # --- login ----------------------------------------------------------------------------------------------
     def _login_locked(self) -> None:
@@ -422,7 +445,7 @@ class DocmostClient:
 
     def _attempt(self, endpoint: str, method: str, path: str, body: dict | None, headers: dict[str, str],
                  on_success: Callable[[httpx.Response], T]) -> T:
-        self.request_count += 1
+        self._count_request()
         try:
             with self._http.stream(method, path, json=body, headers=headers) as response:
                 status = response.status_code

@@ -68,6 +68,7 @@ class Faults:
             self._truncations: dict[str, StreamFault] = {}
             self._declared_lengths: dict[str, DeclaredLength] = {}
             self._expire_after: int | None = None
+            self._page_info_failures: dict[str, int] = {}
             self.legacy_pagination = False
 
     # --- switches -------------------------------------------------------------------------------------------
@@ -109,6 +110,14 @@ class Faults:
         with self._lock:
             self._declared_lengths[path] = DeclaredLength(length, send_bytes, float(hold_seconds), times)
 
+    def fail_page_info(self, page_id: str, status: int = 500) -> None:
+        """Answer every ``POST /api/pages/info`` for ``page_id`` with ``status`` (a 5xx) until :meth:`reset`: a page
+        whose document Docmost cannot give, whatever the retries (the other pages answer normally)."""
+        if not 500 <= int(status) <= 599:
+            raise ValueError(f"fail_page_info needs a 5xx status, got {status}")
+        with self._lock:
+            self._page_info_failures[page_id] = int(status)
+
     def expire_sessions_after(self, requests: int) -> None:
         """After ``requests`` more authenticated requests, invalidate every session once (the next call gets 401)."""
         with self._lock:
@@ -130,6 +139,10 @@ class Faults:
                     return head
                 queue.pop(0)
             return None
+
+    def page_info_failure(self, page_id: object) -> int | None:
+        with self._lock:
+            return self._page_info_failures.get(page_id) if isinstance(page_id, str) else None
 
     def take_delay(self, path: str) -> float:
         with self._lock:
@@ -193,6 +206,7 @@ HTTP_OPERATIONS = {
     "declare_length": "faults.declare_length",
     "expire_sessions_after": "faults.expire_sessions_after",
     "set_legacy_pagination": "faults.set_legacy_pagination",
+    "fail_page_info": "faults.fail_page_info",
     "set_password": "server.set_password",
     "add_space": "server.add_space",
     "remove_space": "server.remove_space",
@@ -205,6 +219,8 @@ HTTP_OPERATIONS = {
     "clear_requests": "server.clear_requests",
     "set_export_latency": "server.set_export_latency",
     "export_seconds": "server.export_seconds",
+    "set_info_latency": "server.set_info_latency",
+    "info_concurrency": "server.info_concurrency",
     "add_generated_space": "server.add_generated_space",
     # page mutations: each sets updatedAt like Docmost (model.Wiki)
     "create_page": "server.create_page",

@@ -450,6 +450,14 @@ class _DocmostHandler(BaseHTTPRequestHandler):
         """``POST /api/pages/info``: trashed pages too (with ``deletedAt``); a ``pageId`` that is not a UUID is
         looked up as a slugId, as Docmost does."""
         page_id = body.get("pageId")
+        with self.docmost.info_request():
+            self._page_info(page_id)
+
+    def _page_info(self, page_id: object) -> None:
+        status = self.docmost.faults.page_info_failure(page_id)
+        if status is not None:
+            self.send_json(status, dumps({"statusCode": status, "message": "Internal server error"}))
+            return
         found = None
         if isinstance(page_id, str):
             found = self.docmost.find_page(page_id) if looks_like_uuid(page_id) else \

@@ -5,7 +5,8 @@ Collisions and the empty General space) from a page model per space (:mod:`~docm
 filled from the package's recordings by :mod:`~docmost_pipeline.emulator.seed`), with Docmost's response shapes:
 login with the ``authToken`` cookie and the auth rate limit (10 requests per window, 429 + ``retry-after-auth``),
 cursor pagination of spaces, sidebar pages and ``recent`` pages (base64url cursors, ``meta`` exactly as recorded;
-optionally the legacy page-number form), ``/api/pages/info``, space and single-page exports (the recorded bytes while a
+optionally the legacy page-number form), ``/api/pages/info`` (every page, also generated and changed ones, with an optional latency and a count of the
+requests in flight), space and single-page exports (the recorded bytes while a
 space is unchanged, else generated from the model by :mod:`~docmost_pipeline.emulator.exporter`), file downloads and
 the recorded error bodies. The model changes through the page mutations (:meth:`DocmostTestServer.create_page`,
 ``edit_page``, ``rename_page``, ``move_page``, ``trash_page``…), each setting ``updatedAt`` like Docmost. Faults are
@@ -19,11 +20,13 @@ Loopback only: :class:`DocmostTestServer` refuses any other bind address.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import math
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from urllib.parse import quote
@@ -56,6 +59,11 @@ class ExportLatency:
 #: plus 32 ms per page, so a 2,000-page space takes about 64 s. Off by default (:meth:`DocmostTestServer.
 #: set_export_latency`).
 DOCMOST_095_EXPORT_LATENCY = ExportLatency(base_seconds=0.15, per_page_seconds=0.032)
+
+#: How long Docmost 0.95 takes to answer ``POST /api/pages/info``: the 154 recorded requests (``elapsed_ms`` in
+#: ``api/index.json``, each on a new connection, loopback) took 8.9 ms at the median (5.3 to 79.9 ms), so about 8 ms
+#: of server time. Off by default (:meth:`DocmostTestServer.set_info_latency`).
+DOCMOST_095_INFO_LATENCY = 0.008
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,9 @@ class DocmostTestServer:
         self.requests: list[RequestRecord] = []
         self.export_latency = ExportLatency(0.0, 0.0)
         self._export_seconds = 0.0
+        self.info_latency = 0.0
+        self._info_in_flight = 0
+        self._info_max_in_flight = 0
         self._lock = threading.RLock()
         self._sessions: set[str] = set()
         self._rate: dict[str, _RateWindow] = {}
@@ -196,6 +207,35 @@ class DocmostTestServer:
         """The export time served so far (the latency model's waits added up): what a client waited on Docmost."""
         with self._lock:
             return {"seconds": round(self._export_seconds, 3)}
+
+    def set_info_latency(self, seconds: float = DOCMOST_095_INFO_LATENCY) -> dict:
+        """Make each ``POST /api/pages/info`` wait ``seconds`` before answering, as a real server takes (without
+        arguments :data:`DOCMOST_095_INFO_LATENCY`; ``0`` turns it off, the default)."""
+        self.info_latency = max(0.0, float(seconds))
+        return {"seconds": self.info_latency}
+
+    @contextlib.contextmanager
+    def info_request(self) -> Iterator[None]:
+        """Counts one ``info`` request in flight while it is answered (latency included), for
+        :meth:`info_concurrency`."""
+        with self._lock:
+            self._info_in_flight += 1
+            self._info_max_in_flight = max(self._info_max_in_flight, self._info_in_flight)
+        try:
+            if self.info_latency > 0:
+                time.sleep(self.info_latency)
+            yield
+        finally:
+            with self._lock:
+                self._info_in_flight -= 1
+
+    def info_concurrency(self, reset: bool = False) -> dict:
+        """The most ``info`` requests answered at the same time so far (``reset``: start counting again)."""
+        with self._lock:
+            result = {"in_flight": self._info_in_flight, "max_in_flight": self._info_max_in_flight}
+            if reset:
+                self._info_max_in_flight = self._info_in_flight
+            return result
 
     def expire_sessions(self) -> None:
         with self._lock:

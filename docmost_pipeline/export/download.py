@@ -15,6 +15,9 @@ Layout written into ``dest_dir`` (which must be new or empty):
                            (:mod:`docmost_pipeline.export.pageindex`)
 * ``files/<attachmentId>/<safe name>``  each file the pages show that no ZIP holds (an attachment of another
                            space), fetched on its own (:mod:`docmost_pipeline.export.files`)
+* ``documents/<pageId>.json``, ``documents/unavailable.json``  each page's own document and the pages without one,
+                           written by :func:`docmost_pipeline.export.incremental.export_changes` while the
+                           export runs (:mod:`docmost_pipeline.export.documents`)
 * ``raw-export.json``      the manifest (:class:`RawExport` without ``dir``); ``fetched_files`` and ``missing_files``
                            list the files above and those Docmost did not give (403/404, too large)
 """
@@ -28,6 +31,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from docmost_pipeline.docmost.errors import DocmostEmptySpace
+from docmost_pipeline.export.documents import DOCUMENTS_DIR
 from docmost_pipeline.export.manifest import PageManifest
 from docmost_pipeline.export.metadata import METADATA_ENTRY, read_export_metadata
 from docmost_pipeline.export.files import as_dicts, fetch_files, present_ids, wanted_files
@@ -79,6 +83,8 @@ class RawExport:
     # dicts, ``file`` relative to ``dir``) and the ones Docmost did not give (MissingFile dicts)
     fetched_files: list[dict] = field(default_factory=list)
     missing_files: list[dict] = field(default_factory=list)
+    # what storing the page documents did (export.documents.DocumentsReport dict); None: documents not fetched
+    documents: dict | None = None
 
     @property
     def tree_path(self) -> Path:
@@ -110,6 +116,7 @@ class RawExport:
             "deleted_page_ids": list(self.deleted_page_ids),
             "fetched_files": [dict(f) for f in self.fetched_files],
             "missing_files": [dict(f) for f in self.missing_files],
+            "documents": dict(self.documents) if self.documents is not None else None,
         }
 
     def save(self) -> Path:
@@ -147,6 +154,7 @@ class RawExport:
             deleted_page_ids=list(data.get("deleted_page_ids", [])),
             fetched_files=list(data.get("fetched_files", [])),
             missing_files=list(data.get("missing_files", [])),
+            documents=data.get("documents") if isinstance(data.get("documents"), dict) else None,
         )
 
 
@@ -171,8 +179,10 @@ def load_tree(path: Path) -> list[SidebarPage]:
 
 
 def prepare_dir(dest_dir: Path) -> Path:
+    """``dest_dir``, new or empty; a ``documents/`` folder may be there already (``export_changes`` fetches the page
+    documents into it while the export runs)."""
     dest_dir = Path(dest_dir)
-    if dest_dir.exists() and any(dest_dir.iterdir()):
+    if dest_dir.exists() and any(p.name != DOCUMENTS_DIR for p in dest_dir.iterdir()):
         raise RawExportError(f"raw export directory {dest_dir} is not empty; use a new directory")
     dest_dir.mkdir(parents=True, exist_ok=True)
     return dest_dir

@@ -6,6 +6,8 @@ into the layout every later step reads::
     dest/pages/<pageId>.md                 one file per page, named by id (titles can exceed 255 bytes)
     dest/files/<attachmentId>/<safe name>  one copy per attachment, ASCII-safe name
     dest/manifest.json                     ExtractedExport.save()
+    dest/documents/<pageId>.json           each extracted page's own document, when the raw export has them
+    dest/documents/unavailable.json        the extracted pages without one (:mod:`docmost_pipeline.export.documents`)
 
 The page list comes from ``docmost-metadata.json`` when the ZIP has one (Docmost >= 0.7x); without it (older
 Docmost) it is derived from the folder structure (``X.md`` beside folder ``X/`` = parent and children). Files
@@ -37,6 +39,7 @@ from docmost_pipeline.export.download import (
     TREE_JSON,
     load_tree,
 )
+from docmost_pipeline.export.documents import carry_documents
 from docmost_pipeline.export.filenames import safe_file_name
 from docmost_pipeline.export.pageindex import SPACE_NAMESPACE
 from docmost_pipeline.export.singlepages import attachment_filter, place_single_page
@@ -501,7 +504,8 @@ def extract_raw_export(
     its attachments deduplicated by attachment id and name. A recovered page's ``zip_path`` is virtual (see
     ``singlepages.recovered_zip_path``). Titles come from ``tree.json`` when present (``titles_from_api``). The
     files fetched on their own (``fetched_files`` of ``raw-export.json``: attachments of other spaces the pages
-    show) join the attachment list.
+    show) join the attachment list. The page documents (``documents/``) of the extracted pages are hard-linked into
+    ``dest/documents/`` (:func:`~docmost_pipeline.export.documents.carry_documents`).
     """
     raw_dir = Path(raw_dir)
     manifest = _read_raw_manifest(raw_dir)
@@ -514,6 +518,7 @@ def extract_raw_export(
         notes = extractor.notes
         if manifest.get("empty") and not space_zip.exists():
             notes.append("the space is empty: Docmost had no pages to export")
+            carry_documents(raw_dir, root, ())
             return _finish(extractor, _ZipResult(has_metadata=True), [], tree_by_id, source_sha256=None,
                            docmost_version=manifest.get("docmost_version"))
         if not space_zip.is_file():
@@ -551,8 +556,10 @@ def extract_raw_export(
                 records.append(record)
 
         _add_fetched_files(extractor, raw_dir, manifest)
-        return _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
-                       docmost_version=manifest.get("docmost_version"), link_paths=link_paths)
+        export = _finish(extractor, result, records, tree_by_id, source_sha256=sha256, recovered_ids=recovered_ids,
+                         docmost_version=manifest.get("docmost_version"), link_paths=link_paths)
+        carry_documents(raw_dir, root, (page.page_id for page in export.pages))
+        return export
 
 
 def _add_fetched_files(extractor: _Extractor, raw_dir: Path, manifest: dict) -> None:

@@ -77,7 +77,8 @@ def present_ids(raw_dir: Path, index: PageIndex, page_zips: list[str], supersede
     return present
 
 
-def _link(source: Path, target: Path) -> None:
+def link_file(source: Path, target: Path) -> None:
+    """Hard-link ``source`` to ``target`` (a copy when links are not possible)."""
     try:
         os.link(source, target)
     except OSError:  # another filesystem, or links not allowed: a copy is as good
@@ -102,7 +103,7 @@ def fetch_files(client, raw_dir: Path, wanted: dict[str, str], *, space_slug: st
         if source is not None and source.is_file() and not source.is_symlink() \
                 and source.stat().st_size == previous["bytes"]:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _link(source, target)
+            link_file(source, target)
             fetched.append(FetchedFile(attachment_id, name, relative, previous["bytes"], previous["sha256"]))
             reused += 1
             continue
@@ -130,4 +131,5 @@ def as_dicts(items) -> list[dict]:
     return [asdict(item) for item in items]
 
 
-__all__ = ["FILES_DIR", "FetchedFile", "MissingFile", "as_dicts", "fetch_files", "present_ids", "wanted_files"]
+__all__ = ["FILES_DIR", "FetchedFile", "MissingFile", "as_dicts", "fetch_files", "link_file", "present_ids",
+           "wanted_files"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 import zipfile
@@ -475,6 +476,59 @@ def test_extra_space_appearing_and_disappearing(docmost_server):
         after = {s.slug for s in client.list_spaces()}
     assert during - before == {"extra"}
     assert after == before - {"engineering"}
+
+
+# --- page documents (POST /api/pages/info) -----------------------------------------------------------------------
+INFO = "/api/pages/info"
+
+
+def test_page_info_is_the_data_object_docmost_sends(docmost_server):
+    recorded = [e for e in json.loads((RECORDINGS_DIR / "api" / "index.json").read_text(encoding="utf-8"))
+                if e["path"] == INFO and e["status"] == 200]
+    with make_client(docmost_server) as client:
+        for entry in recorded[::15]:
+            expected = json.loads((RECORDINGS_DIR / entry["body_file"]).read_bytes())["data"]
+            assert client.page_info(entry["request_body"]["pageId"]) == expected
+    assert docmost_server.count(INFO) == len(recorded[::15])
+
+
+def test_page_info_of_an_unknown_page_is_not_found_and_not_retried(docmost_server):
+    with make_client(docmost_server) as client:
+        with pytest.raises(DocmostNotFound) as caught:
+            client.page_info("00000000-0000-7000-8000-000000000000")
+    assert str(caught.value) == "POST /api/pages/info failed (HTTP 404): Docmost says 'Page not found'"
+    assert docmost_server.count(INFO) == 1
+
+
+def test_page_info_refuses_a_slug_id_without_asking(docmost_server):
+    with make_client(docmost_server) as client:
+        with pytest.raises(ValueError, match="not a Docmost id"):
+            client.page_info("6sw9vFSJHE")  # Docmost would answer it as a slugId: the wrong contract
+    assert docmost_server.count(INFO) == 0
+
+
+def test_page_info_is_retried_through_server_errors_and_rate_limits(docmost_server):
+    page = next(iter(docmost_server.space_by_slug("content-gallery").model.pages))
+    docmost_server.faults.fail(INFO, times=2, status=503)
+    docmost_server.faults.rate_limit(INFO, times=1, retry_after=0.05)
+    with make_client(docmost_server, retries=3) as client:
+        assert client.page_info(page)["id"] == page
+    assert [r.status for r in docmost_server.requests if r.path == INFO] == [503, 503, 429, 200]
+
+
+def test_page_info_that_keeps_failing_is_unavailable_without_secrets(docmost_server, caplog):
+    caplog.set_level(logging.DEBUG)
+    page = next(iter(docmost_server.space_by_slug("content-gallery").model.pages))
+    docmost_server.faults.fail_page_info(page, status=500)
+    with make_client(docmost_server, retries=2) as client:
+        with pytest.raises(DocmostUnavailable) as caught:
+            client.page_info(page)
+        cookies = set(docmost_server._sessions)
+    assert str(caught.value) == ("POST /api/pages/info failed (HTTP 500): Docmost says 'Internal server error' "
+                                 "(server error; gave up after 3 attempts)")
+    assert docmost_server.count(INFO, 500) == 3
+    for secret in [docmost_server.password, *cookies]:
+        assert secret not in str(caught.value) and secret not in caplog.text
 
 
 # --- secrets ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+# Page documents (``POST /api/pages/info`` data, one ``<pageId>.json`` each) live in this folder of a raw export and
+# of its extraction, with the pages whose document could not be fetched listed in UNAVAILABLE_DOCUMENTS_FILE. The
+# fetcher (export.documents) writes it, the converter (convert.document.load) reads it.
+DOCUMENTS_DIR = "documents"
+UNAVAILABLE_DOCUMENTS_FILE = "unavailable.json"
+
 
 @dataclass(frozen=True)
 class Space:

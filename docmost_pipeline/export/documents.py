@@ -23,9 +23,8 @@ from pathlib import Path
 
 from docmost_pipeline.docmost.errors import DocmostAuthError, DocmostError
 from docmost_pipeline.export.files import link_file
+from docmost_pipeline.model import DOCUMENTS_DIR, UNAVAILABLE_DOCUMENTS_FILE as UNAVAILABLE_FILE
 
-DOCUMENTS_DIR = "documents"
-UNAVAILABLE_FILE = "unavailable.json"
 DEFAULT_CONCURRENCY = 4
 _PAGE_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-UNAVAILABLE_FILE = "unavailable.json"
-# In the pipeline the fetcher writes the folder inside the extraction: <extract dir>/documents/
-DOCUMENTS_DIR = "documents"
+from docmost_pipeline.model import DOCUMENTS_DIR, UNAVAILABLE_DOCUMENTS_FILE as UNAVAILABLE_FILE
 
 
 @dataclass

@@ -47,6 +47,11 @@ def make_resources(server, output_dir: Path, *, password: str | None = None, ret
     }
 
 
+def metadata(result, asset: str) -> dict:
+    """The plain values of the first materialization of ``asset`` in an execution result."""
+    return {k: v.value for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()}
+
+
 def sync_assets(settings: Settings) -> list:
     """The four assets of the sync, taken from the project's definitions."""
     definitions = build_definitions(settings)

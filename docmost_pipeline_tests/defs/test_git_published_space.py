@@ -6,26 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from dagster import AssetKey, DagsterEventType, build_run_status_sensor_context, instance_for_test
 
 from docmost_pipeline import publish
 from docmost_pipeline.defs.assets import ASSET_NAMES, GIT_ASSET_NAME
 from docmost_pipeline.defs.definitions import build_definitions
 from docmost_pipeline.defs.jobs import sync_job
-from docmost_pipeline.defs.resources import AlertResource, close_cached_clients, git_publish_resource
+from docmost_pipeline.defs.resources import AlertResource, git_publish_resource
 from docmost_pipeline.defs.sensors import build_alert_sensors
 from docmost_pipeline.publish.copying import tree_digest
 from docmost_pipeline_tests.dagster_support import WebhookReceiver, make_resources, make_settings, sync_space
 from docmost_pipeline_tests.git_servers import GitHttpServer, bare_repo, branch_head, files_at, git
 
 TOKEN = "glpat-Docs-Bot-Token-4242"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    close_cached_clients()
 
 
 def git_setup(server, output: Path, **env: str):

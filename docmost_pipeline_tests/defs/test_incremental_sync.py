@@ -10,26 +10,14 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from dagster import build_sensor_context, instance_for_test
 
 from docmost_pipeline.defs.jobs import sync_job
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
-from docmost_pipeline.defs.resources import close_cached_clients
 from docmost_pipeline.defs.sensors import build_change_sensor
 from docmost_pipeline.docmost.client import DocmostClient
 from docmost_pipeline.export.manifest import read_manifest
-from docmost_pipeline_tests.dagster_support import make_resources, make_settings, sync_assets, sync_space
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    close_cached_clients()
-
-
-def metadata(result, asset: str) -> dict:
-    return {k: v.value for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()}
+from docmost_pipeline_tests.dagster_support import make_resources, make_settings, metadata, sync_assets, sync_space
 
 
 def pages_of(server, slug: str) -> dict:

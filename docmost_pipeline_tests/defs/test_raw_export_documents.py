@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from dagster import instance_for_test
 
-from docmost_pipeline.defs.resources import OutputResource, close_cached_clients
-from docmost_pipeline_tests.dagster_support import make_resources, make_settings, sync_assets, sync_space
+from docmost_pipeline.defs.resources import OutputResource
+from docmost_pipeline_tests.dagster_support import make_resources, make_settings, metadata, sync_assets, sync_space
 
 INFO = "/api/pages/info"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    close_cached_clients()
-
-
-def metadata(result, asset: str) -> dict:
-    return {k: v.value for k, v in result.asset_materializations_for_node(asset)[0].metadata.items()}
 
 
 def documents(result) -> tuple:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from dagster import (
     AddDynamicPartitionsRequest,
     DagsterEventType,
@@ -16,7 +15,7 @@ from dagster import (
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 from docmost_pipeline.defs.jobs import sync_job
-from docmost_pipeline.defs.resources import AlertResource, close_cached_clients
+from docmost_pipeline.defs.resources import AlertResource
 from docmost_pipeline.defs.sensors import build_alert_sensors, build_discovery_sensor, plan_discovery
 from docmost_pipeline.settings import load_settings
 from docmost_pipeline_tests.dagster_support import (
@@ -26,12 +25,6 @@ from docmost_pipeline_tests.dagster_support import (
     make_settings,
     sync_space,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients():
-    yield
-    close_cached_clients()
 
 
 def evaluate(sensor_def, instance, resources, cursor=None):

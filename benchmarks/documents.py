@@ -22,14 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from incremental import REPO, SLUG, control, first_page, start_emulator, timed_sync  # noqa: E402
+from incremental import (  # noqa: E402
+    SLUG, add_generated_space, control, first_page, start_emulator, sync_env, timed_sync,
+)
 
 TARGET = 0.15
 INFO = "/api/pages/info"
@@ -64,17 +65,9 @@ def main() -> int:
     args = parser.parse_args()
     emulator, base_url = start_emulator()
     try:
-        control(base_url, op="add_generated_space", slug=SLUG, pages=args.pages)
-        control(base_url, op="set_auth_rate_limit", window_seconds=60, limit=1000)
-        if not args.no_latency:
-            control(base_url, op="set_export_latency")
-            control(base_url, op="set_info_latency")
+        add_generated_space(base_url, args.pages, latency=not args.no_latency, info_latency=not args.no_latency)
         with tempfile.TemporaryDirectory(prefix="bench-documents-") as work:
-            env = {**os.environ, "DOCMOST_BASE_URL": base_url, "DOCMOST_EMAIL": "admin@example.com",
-                   "DOCMOST_PASSWORD": "fixture-password", "OUTPUT_DIR": f"{work}/output",
-                   "DAGSTER_HOME": f"{work}/home"}
-            os.makedirs(f"{work}/home")
-            shutil.copyfile(REPO / "dagster.yaml", f"{work}/home/dagster.yaml")
+            env = sync_env(base_url, work)
             # a first sync creates the Dagster instance's storage and warms the caches: not counted for either side
             timed_sync({**env, "OUTPUT_DIR": f"{work}/warm-up"}, "collisions")
             full = {mode: measured_sync(env, base_url, mode) for mode in ("on", "off")}

@@ -50,6 +50,29 @@ def start_emulator() -> tuple[subprocess.Popen, str]:
     return process, base_url
 
 
+def sync_env(base_url: str, work: str | Path, **extra: str) -> dict:
+    """The environment of a `docmost-pipeline sync` child against the emulator: its login, ``work``/output as
+    OUTPUT_DIR and a fresh DAGSTER_HOME in ``work``/home with the project's instance settings."""
+    home = Path(work) / "home"
+    home.mkdir()
+    shutil.copyfile(REPO / "dagster.yaml", home / "dagster.yaml")
+    return {**os.environ, "DOCMOST_BASE_URL": base_url, "DOCMOST_EMAIL": "admin@example.com",
+            "DOCMOST_PASSWORD": "fixture-password", "OUTPUT_DIR": str(Path(work) / "output"),
+            "DAGSTER_HOME": str(home), **extra}
+
+
+def add_generated_space(base_url: str, pages: int, *, latency: bool, info_latency: bool = False) -> None:
+    """The generated space of ``pages`` pages; logins unthrottled (every sync is a new process with its own login,
+    and Docmost's 10 logins a minute would stall a benchmark); with ``latency`` Docmost's export time (and with
+    ``info_latency`` its page-document time) as measured on a real server."""
+    control(base_url, op="add_generated_space", slug=SLUG, pages=pages)
+    control(base_url, op="set_auth_rate_limit", window_seconds=60, limit=1000)
+    if latency:
+        control(base_url, op="set_export_latency")
+    if info_latency:
+        control(base_url, op="set_info_latency")
+
+
 def timed_sync(env: dict, *slugs: str, full: bool = False) -> dict:
     """One `docmost-pipeline sync` in a child process: its own timing of the sync and its peak RSS."""
     args = [sys.executable, __file__, "--child", *slugs] + (["--full"] if full else [])
@@ -89,17 +112,9 @@ def main() -> int:
 
     emulator, base_url = start_emulator()
     try:
-        control(base_url, op="add_generated_space", slug=SLUG, pages=args.pages)
-        # every sync is a new process with its own login; Docmost's 10 logins a minute would stall the benchmark
-        control(base_url, op="set_auth_rate_limit", window_seconds=60, limit=1000)
-        if not args.no_latency:
-            control(base_url, op="set_export_latency")
+        add_generated_space(base_url, args.pages, latency=not args.no_latency)
         with tempfile.TemporaryDirectory(prefix="bench-incremental-") as work:
-            env = {**os.environ, "DOCMOST_BASE_URL": base_url, "DOCMOST_EMAIL": "admin@example.com",
-                   "DOCMOST_PASSWORD": "fixture-password", "OUTPUT_DIR": f"{work}/output",
-                   "DAGSTER_HOME": f"{work}/home", "MAX_CONCURRENT_EXPORTS": "2"}
-            os.makedirs(f"{work}/home")
-            shutil.copyfile(REPO / "dagster.yaml", f"{work}/home/dagster.yaml")  # the project's instance settings
+            env = sync_env(base_url, work, MAX_CONCURRENT_EXPORTS="2")
             missed, full_seconds = report_single_space(env, base_url, args.pages)
             return missed | report_all_spaces(env, work, base_url, full_seconds)
     finally:

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from incremental import SLUG, control, start_emulator  # noqa: E402  (the emulator helpers of the sync benchmark)
+from incremental import SLUG, control, start_emulator, sync_env  # noqa: E402  (the emulator helpers of the sync benchmark)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,11 +53,7 @@ def publish_generated(work: Path, pages: int) -> Path:
     emulator, base_url = start_emulator()
     try:
         control(base_url, op="add_generated_space", slug=SLUG, pages=pages)
-        env = {**os.environ, "DOCMOST_BASE_URL": base_url, "DOCMOST_EMAIL": "admin@example.com",
-               "DOCMOST_PASSWORD": "fixture-password", "OUTPUT_DIR": str(work / "output"),
-               "DAGSTER_HOME": str(work / "home")}
-        (work / "home").mkdir()
-        shutil.copyfile(REPO / "dagster.yaml", work / "home" / "dagster.yaml")
+        env = sync_env(base_url, work)
         env.setdefault("MAX_CONCURRENT_EXPORTS", "2")
         synced = subprocess.run([str(Path(sys.executable).parent / "docmost-pipeline"), "sync", SLUG], env=env,
                                 capture_output=True, text=True, check=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from docmost_pipeline.docmost.client import DocmostClient
 from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.model import SidebarPage
 
@@ -58,3 +59,11 @@ def sandbox(tmp_path: Path) -> Path:
     (root / "inputs").mkdir(parents=True)
     (root / "staging").mkdir()
     return root
+
+
+@pytest.fixture
+def client(docmost_server):
+    """A logged-in client of the Docmost test server (retries without waiting)."""
+    with DocmostClient(docmost_server.base_url, docmost_server.email, docmost_server.password,
+                       backoff_base=0.01) as client:
+        yield client

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from docmost_pipeline.docmost import DocmostAuthError, DocmostClient
+from docmost_pipeline.docmost import DocmostAuthError
 from docmost_pipeline.export.documents import DOCUMENTS_DIR, UNAVAILABLE_FILE, fetch_documents
 from docmost_pipeline.export.extract import extract_raw_export
 from docmost_pipeline.export.incremental import export_changes
@@ -17,13 +17,6 @@ from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline_tests.emulator.test_server_recordings import logged_in
 
 INFO = "/api/pages/info"
-
-
-@pytest.fixture
-def client(docmost_server):
-    with DocmostClient(docmost_server.base_url, docmost_server.email, docmost_server.password,
-                       backoff_base=0.01) as client:
-        yield client
 
 
 def space_of(client, slug: str):

@@ -7,17 +7,9 @@ import zipfile
 
 import pytest
 
-from docmost_pipeline.docmost import DocmostClient
 from docmost_pipeline.emulator.recordings import RECORDINGS_DIR
 from docmost_pipeline.export.download import RawExport, RawExportError, download_space
 from docmost_pipeline.export.metadata import ExportMetadataError, read_export_metadata
-
-
-@pytest.fixture
-def client(docmost_server):
-    with DocmostClient(docmost_server.base_url, docmost_server.email, docmost_server.password,
-                       backoff_base=0.01) as client:
-        yield client
 
 
 def spaces_by_slug(client):

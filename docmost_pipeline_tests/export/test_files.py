@@ -21,13 +21,6 @@ KOREAN = ("01a20070-3f35-772d-b664-684e42d81d9f", "화면_캡처_(설정).png") 
 GONE = "00000000-0000-7000-8000-000000000000"
 
 
-@pytest.fixture
-def client(docmost_server):
-    with DocmostClient(docmost_server.base_url, docmost_server.email, docmost_server.password,
-                       backoff_base=0.01) as client:
-        yield client
-
-
 def page_id(server, slug: str, title: str) -> str:
     return next(p.id for p in server.space_by_slug(slug).model.pages.values() if p.title == title)
 

@@ -259,6 +259,19 @@ class DocumentRenderer:
         target = self.env.resolve(src)
         return target if target.href is not None and target.kind == "attachment" else None
 
+    def _exported(self, attrs: dict, key: str, what: str) -> LinkTarget | None:
+        """The attachment ``attrs[key]`` names, or None with a ``missing_attachment`` warning."""
+        target = self._attachment(attrs.get(key))
+        if target is None:
+            self.env.warn("missing_attachment", f"{what} {attrs.get(key)!r} is not in the export; not shown")
+        return target
+
+    @staticmethod
+    def _file_name(attrs: dict, key: str) -> str:
+        """The name Docmost stored for the file, else the last segment of its URL."""
+        name = attrs.get("name")
+        return name if isinstance(name, str) else unquote(basename(str(attrs.get(key))))
+
     def _asset(self, target: LinkTarget, pattern: re.Pattern[str]) -> str | None:
         """A JSX expression for the file's URL in the build (``require`` bundles it), None for a file type the
         site's webpack rules do not take."""
@@ -271,9 +284,8 @@ class DocumentRenderer:
         return f"[{text(name)}]({encode_href(target.href or '')})"
 
     def _media(self, tag: str, node: dict, attrs: dict) -> str:
-        target = self._attachment(attrs.get("src"))
+        target = self._exported(attrs, "src", tag)
         if target is None:
-            self.env.warn("missing_attachment", f"{tag} {attrs.get('src')!r} is not in the export; not shown")
             return ""
         name = unquote(basename(str(attrs.get("src")).split("?")[0])) or tag
         asset = self._asset(target, _MEDIA)
@@ -292,11 +304,10 @@ class DocumentRenderer:
         return self._media("audio", node, attrs)
 
     def _block_pdf(self, node: dict, attrs: dict) -> str:
-        target = self._attachment(attrs.get("src"))
+        target = self._exported(attrs, "src", "PDF")
         if target is None:
-            self.env.warn("missing_attachment", f"PDF {attrs.get('src')!r} is not in the export; not shown")
             return ""
-        name = attrs.get("name") if isinstance(attrs.get("name"), str) else unquote(basename(str(attrs.get("src"))))
+        name = self._file_name(attrs, "src")
         link = self._file_link(target, name or "document.pdf")
         asset = self._asset(target, _OTHER_FILES)
         if asset is None:
@@ -307,17 +318,15 @@ class DocumentRenderer:
         return f"{viewer}\n\n<p>{link}</p>"
 
     def _block_attachment(self, node: dict, attrs: dict) -> str:
-        target = self._attachment(attrs.get("url"))
+        target = self._exported(attrs, "url", "file")
         if target is None:
-            self.env.warn("missing_attachment", f"file {attrs.get('url')!r} is not in the export; not shown")
             return ""
-        name = attrs.get("name") if isinstance(attrs.get("name"), str) else unquote(basename(str(attrs.get("url"))))
+        name = self._file_name(attrs, "url")
         return f"<p>{self._file_link(target, name or 'file')}</p>"
 
     def _image_markup(self, attrs: dict, alt: object) -> str:
-        target = self._attachment(attrs.get("src"))
+        target = self._exported(attrs, "src", "image")
         if target is None:
-            self.env.warn("missing_attachment", f"image {attrs.get('src')!r} is not in the export; not shown")
             return ""
         alt_text = alt if isinstance(alt, str) else ""
         return f"![{text(alt_text)}]({encode_href(target.href or '')})"

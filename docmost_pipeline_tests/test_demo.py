@@ -18,7 +18,7 @@ from dagster import DagsterInstance
 
 from docmost_pipeline.defs.partitions import SPACES_PARTITIONS
 from docmost_pipeline.demo import clear_demo, record_demo, record_path, running_demo, use_running_demo
-from docmost_pipeline_tests.dagster_support import REPO, dagster_home, free_port, project_env
+from docmost_pipeline_tests.dagster_support import dagster_home, free_port, project_env
 
 BIN = Path(sys.executable).parent
 

@@ -35,7 +35,6 @@ from dagster import (
 from pydantic import Field
 
 from docmost_pipeline.alerts import redact
-from docmost_pipeline.convert.document.load import DOCUMENTS_DIR
 from docmost_pipeline.convert.space import convert_space
 from docmost_pipeline.defs.checks import site_check_result, site_check_spec, tree_check_results, tree_check_specs
 from docmost_pipeline.defs.metadata import markdown_table, page_tree_table
@@ -47,7 +46,7 @@ from docmost_pipeline.export.incremental import export_changes
 from docmost_pipeline.export.manifest import read_manifest
 from docmost_pipeline.export.extract import extract_raw_export
 from docmost_pipeline import gitpublish
-from docmost_pipeline.model import ExtractedExport
+from docmost_pipeline.model import DOCUMENTS_DIR, ExtractedExport
 from docmost_pipeline import publish
 from docmost_pipeline.publish import PublishError, publish_tree
 from docmost_pipeline.settings import Settings, SyncInterval

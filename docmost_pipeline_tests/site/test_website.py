@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from pathlib import Path
 
 from docmost_pipeline.publish import rollback
 from docmost_pipeline.website import SITE_NAME, html_pages, live_site, publish_site, site_inputs, update_site

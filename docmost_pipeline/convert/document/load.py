@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docmost_pipeline.model import DOCUMENTS_DIR, UNAVAILABLE_DOCUMENTS_FILE as UNAVAILABLE_FILE
+from docmost_pipeline.model import UNAVAILABLE_DOCUMENTS_FILE as UNAVAILABLE_FILE
 
 
 @dataclass

@@ -128,7 +128,7 @@ def test_the_cache_keys_on_documents_and_synced_block_sources(gallery, tmp_path)
     third = convert(export, tmp_path / "three", folder, cache)
     assert third.pages_rendered == 2
     assert "edited in the source" in (tmp_path / "three/gallery-index/synced-block-reference.md").read_text(encoding="utf-8")
-    fresh = convert(export, tmp_path / "fresh", folder)
+    convert(export, tmp_path / "fresh", folder)
     assert tree_bytes(tmp_path / "three") == tree_bytes(tmp_path / "fresh")
 
 
